@@ -1,0 +1,152 @@
+/*
+ * conf - the configuration: syntax, key table, typed values
+ *
+ * Syntax as Postfix's main.cf: "name = value"; a line that starts with
+ * white space continues the previous one; '#' at the start of a line
+ * (after optional white space) is a comment; lists are separated by
+ * commas and/or white space. Every key is declared once in the key
+ * table (conf_keys.c) with its type, default, bounds and a doc line.
+ * Unknown keys, bad values and out-of-range numbers are errors reported
+ * as "file:line: message"; all errors of a file are reported, not just
+ * the first.
+ *
+ * A loaded configuration is immutable and reference counted: the
+ * daemon swaps in a new one on reload while sessions in flight keep the
+ * one they started with (see snapshot.h). Map files named by the
+ * configuration are opened by the load, so a broken map refuses the
+ * whole configuration.
+ */
+#ifndef PCL_CONF_H
+#define PCL_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "helo.h"
+#include "policy.h"
+#include "table.h"
+
+/* Where a config file is looked for when -c is not given. */
+#define PCL_CONF_DEFAULT_PATH SYSCONFDIR "/portcullis/portcullis.conf"
+
+enum pcl_conf_type {
+	PCL_CT_BOOL,	/* yes/no */
+	PCL_CT_INT,	/* decimal, within min..max */
+	PCL_CT_TIME,	/* seconds; suffix s, m, h, d allowed */
+	PCL_CT_STRING,
+	PCL_CT_LIST,	/* words */
+	PCL_CT_ACTION,	/* accept tag quarantine discard tempfail reject */
+	PCL_CT_ONERR,	/* accept tempfail reject; empty = on_error */
+	PCL_CT_REPLY,	/* "NNN [X.Y.Z] template" */
+	PCL_CT_TABLES,	/* list of type:/path lookup tables */
+	PCL_CT_CIDRS,	/* list of networks */
+	PCL_CT_STAGE,	/* rcpt | immediate */
+};
+
+/* Key flags */
+#define PCL_CK_SECRET 0x1 /* value shown as <redacted> by the dump */
+
+struct pcl_conf_key {
+	const char *name;
+	enum pcl_conf_type type;
+	const char *def;	/* default value text ("" = empty) */
+	long min, max;		/* for INT and TIME */
+	size_t offset;		/* of the typed field in struct pcl_conf */
+	unsigned flags;
+	const char *doc;	/* one line for the dump and the man page */
+};
+
+extern const struct pcl_conf_key pcl_conf_keys[];
+extern const size_t pcl_conf_nkeys;
+
+/* Lookup tables named by one key, in the order configured. */
+struct pcl_tables {
+	struct pcl_table **items;
+	size_t count;
+};
+
+struct pcl_words {
+	char **items;
+	size_t count;
+};
+
+enum pcl_enforce { PCL_ENFORCE_RCPT = 0, PCL_ENFORCE_IMMEDIATE };
+
+/* One check's configured behaviour. */
+struct pcl_check_conf {
+	enum pcl_action action;
+	char *reply;		/* template text, validated at load */
+};
+
+struct pcl_conf {
+	/* The text of every key (as set, or the default), in key-table
+	 * order, for the dump; and the line where it was set (0 =
+	 * default, -1 = command line). */
+	char **text;
+	int *line;
+	char *path;		/* file read, or NULL for built-in */
+
+	/* daemon */
+	char *milter_socket;
+	long milter_timeout;
+	char *user;
+	char *pid_file;
+	char *syslog_facility;
+	char *myhostname;
+
+	/* who is trusted, what is enforced when */
+	struct pcl_cidr_list internal_networks;
+	bool skip_authenticated;
+	enum pcl_enforce enforce_stage;
+	struct pcl_words recipient_exceptions;
+	enum pcl_on_error on_error;
+	struct pcl_words dry_run;	/* check names, or "all" */
+	char *tag_header;
+
+	/* access maps */
+	struct pcl_tables client_access, helo_access, sender_access,
+		recipient_access;
+	/* an empty per-check on_error takes the global one at load */
+	enum pcl_on_error client_access_on_error, helo_access_on_error,
+		sender_access_on_error, recipient_access_on_error;
+
+	/* HELO checks */
+	struct pcl_check_conf helo_required, helo_invalid, helo_non_fqdn,
+		helo_bare_ip, helo_literal_mismatch, helo_impersonation;
+	struct pcl_words helo_own_names;
+	struct pcl_cidr_list helo_own_addresses;
+	struct pcl_addr *self_addrs;	/* from helo_own_addresses */
+	struct pcl_helo_self self;	/* names and self_addrs */
+
+	int refs;	/* guarded by snapshot.c's lock */
+};
+
+/*
+ * pcl_conf_load - read path (NULL: built-in defaults only), then apply
+ * overrides ("name=value" strings, e.g. from -p and -u; may be NULL),
+ * then open every table. On success returns a conf with one reference.
+ * On failure returns NULL and *errors holds every problem, one
+ * "file:line: message" per line (caller frees).
+ */
+struct pcl_conf *pcl_conf_load(const char *path, const char *const *overrides,
+			       size_t noverrides, char **errors);
+
+/* pcl_conf_free - release everything; use pcl_conf_release for
+ * shared snapshots. NULL is safe. */
+void pcl_conf_free(struct pcl_conf *c);
+
+/* pcl_conf_dump - write "name = value" for every key, secrets as
+ * <redacted>, to buf (malloc'd; caller frees) */
+char *pcl_conf_dump(const struct pcl_conf *c);
+
+/* pcl_conf_key_find - the key-table row for name, or NULL */
+const struct pcl_conf_key *pcl_conf_key_find(const char *name);
+
+/* pcl_conf_is_dry_run - is check in dry_run (or dry_run = all) */
+bool pcl_conf_is_dry_run(const struct pcl_conf *c, const char *check);
+
+/* pcl_conf_check_names - every check name dry_run may list */
+extern const char *const pcl_conf_check_names[];
+
+#endif

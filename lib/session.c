@@ -1,0 +1,644 @@
+/*
+ * session - stages, findings and the verdict for one connection
+ *
+ * The checks themselves live in session_checks.c; this file keeps the
+ * facts of the connection and the message, collects findings by scope
+ * (connection, HELO, transaction) and decides where to enact them:
+ *
+ *   - internal and (with skip_authenticated) authenticated clients are
+ *     exempt from every inbound check;
+ *   - a finding of tempfail or reject is enacted at RCPT (default) or at
+ *     the first stage after connect that can carry a reply (immediate);
+ *     recipients in recipient_exceptions are accepted regardless;
+ *   - tag, quarantine and discard wait for the end of the message;
+ *   - mail from non_smtpd_milters (client port 0) is judged only at the
+ *     end of the message, because Postfix treats a RCPT reject there as
+ *     a configuration error and keeps the mail queued;
+ *   - a dry-run finding is traced and logged like an enacted one, with
+ *     "dry-run" in front, and changes nothing.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "session_int.h"
+#include "snapshot.h"
+#include "template.h"
+
+/* pcl_session_new - a session on conf */
+struct pcl_session *
+pcl_session_new(struct pcl_conf *conf)
+{
+	struct pcl_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	pcl_conf_hold(conf);
+	s->conf = conf;
+	s->port = -1;
+	return s;
+}
+
+/* findings_clear - empty a scope */
+static void
+findings_clear(struct findings *f)
+{
+	free(f->items);
+	free(f->logged);
+	memset(f, 0, sizeof(*f));
+}
+
+/* headers_clear - empty a header list */
+static void
+headers_clear(struct headers *h)
+{
+	for (size_t i = 0; i < h->count; i++) {
+		free(h->items[i].name);
+		free(h->items[i].value);
+	}
+	free(h->items);
+	memset(h, 0, sizeof(*h));
+}
+
+/* pcl_session_free - end the session */
+void
+pcl_session_free(struct pcl_session *s)
+{
+	if (s == NULL)
+		return;
+	pcl_session_reset(s);
+	findings_clear(&s->conn);
+	findings_clear(&s->helo_findings);
+	headers_clear(&s->conn_headers);
+	headers_clear(&s->helo_headers);
+	free(s->trace);
+	pcl_conf_release(s->conf);
+	free(s);
+}
+
+/* pcl_session_set_log - log decisions or not */
+void
+pcl_session_set_log(struct pcl_session *s, bool on)
+{
+	s->log = on;
+}
+
+/* pcl_session_set_queue_id - remember Postfix's queue ID */
+void
+pcl_session_set_queue_id(struct pcl_session *s, const char *qid)
+{
+	if (qid && *qid)
+		pcl_copy(s->qid, sizeof(s->qid), qid);
+}
+
+/* pcl_session_trace - append one trace line */
+void
+pcl_session_trace(struct pcl_session *s, enum pcl_stage stage,
+		  const char *check, const char *result, const char *fmt, ...)
+{
+	struct pcl_trace_entry *e;
+	va_list ap;
+
+	if (s->ntrace > PCL_TRACE_MAX)
+		return;
+	if (s->ntrace == s->trace_cap) {
+		size_t cap = s->trace_cap ? s->trace_cap * 2 : 16;
+		struct pcl_trace_entry *grown;
+
+		grown = realloc(s->trace, cap * sizeof(*grown));
+		if (grown == NULL) {
+			s->error = true;
+			return;
+		}
+		s->trace = grown;
+		s->trace_cap = cap;
+	}
+	e = &s->trace[s->ntrace++];
+	memset(e, 0, sizeof(*e));
+	e->stage = stage;
+	if (s->ntrace > PCL_TRACE_MAX) {
+		pcl_copy(e->check, sizeof(e->check), "trace");
+		pcl_copy(e->result, sizeof(e->result), "cut");
+		pcl_copy(e->detail, sizeof(e->detail), "too many lines");
+		return;
+	}
+	pcl_copy(e->check, sizeof(e->check), check);
+	pcl_copy(e->result, sizeof(e->result), result);
+	va_start(ap, fmt);
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* pcl_session_find - add a finding to a scope; NULL on out-of-memory */
+struct pcl_finding *
+pcl_session_find(struct pcl_session *s, struct findings *scope,
+		 const char *check, enum pcl_stage stage, enum pcl_action action)
+{
+	struct pcl_finding *f;
+
+	if (scope->count == scope->cap) {
+		size_t cap = scope->cap ? scope->cap * 2 : 4;
+		struct pcl_finding *items;
+		bool *logged;
+
+		items = realloc(scope->items, cap * sizeof(*items));
+		if (items == NULL)
+			goto oom;
+		scope->items = items;
+		logged = realloc(scope->logged, cap * sizeof(*logged));
+		if (logged == NULL)
+			goto oom;
+		scope->logged = logged;
+		scope->cap = cap;
+	}
+	scope->logged[scope->count] = false;
+	f = &scope->items[scope->count++];
+	memset(f, 0, sizeof(*f));
+	pcl_copy(f->check, sizeof(f->check), check);
+	f->stage = stage;
+	f->action = action;
+	f->dry_run = pcl_conf_is_dry_run(s->conf, check);
+	return f;
+oom:
+	s->error = true;
+	return NULL;
+}
+
+/* pcl_session_headers_add - queue a header for the end of message */
+int
+pcl_session_headers_add(struct pcl_session *s, struct headers *h,
+			const char *name, const char *value)
+{
+	if (h->count == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 4;
+		struct pcl_add_header *items;
+
+		items = realloc(h->items, cap * sizeof(*items));
+		if (items == NULL)
+			goto oom;
+		h->items = items;
+		h->cap = cap;
+	}
+	h->items[h->count].name = strdup(name);
+	h->items[h->count].value = strdup(value);
+	if (h->items[h->count].name == NULL ||
+	    h->items[h->count].value == NULL) {
+		free(h->items[h->count].name);
+		free(h->items[h->count].value);
+		goto oom;
+	}
+	h->count++;
+	return 0;
+oom:
+	s->error = true;
+	return -1;
+}
+
+/* var_lookup - the session's values for reply templates */
+static const char *
+var_lookup(const char *name, void *ctx)
+{
+	const struct pcl_session *s = ctx;
+
+	if (strcmp(name, "client_address") == 0)
+		return s->addr;
+	if (strcmp(name, "client_name") == 0)
+		return *s->name ? s->name : "unknown";
+	if (strcmp(name, "helo_name") == 0)
+		return s->helo;
+	if (strcmp(name, "sender") == 0)
+		return s->sender;
+	if (strcmp(name, "recipient") == 0)
+		return s->rcpt;
+	if (strcmp(name, "myhostname") == 0)
+		return s->conf->myhostname;
+	return NULL;
+}
+
+/* pcl_session_reply - fill f->reply from a "NNN X.Y.Z text" template;
+ * the code part was checked at load, and the expanded text is cut to
+ * fit rather than refused (a long HELO name must not lose the reply) */
+void
+pcl_session_reply(struct pcl_session *s, struct pcl_finding *f,
+		  const char *tpl)
+{
+	char text[PCL_LINE_MAX];
+	struct pcl_reply parsed;
+	char err[PCL_ERR_MAX];
+
+	if (pcl_reply_parse(tpl, &parsed, err, sizeof(err)) < 0) {
+		pcl_reply_set(&f->reply, f->action, 0, NULL, NULL);
+		return;
+	}
+	pcl_template_expand(parsed.text, var_lookup, s, text, sizeof(text));
+	pcl_reply_set(&f->reply, f->action, parsed.code, parsed.enhanced, text);
+}
+
+/* client_ident - "name[addr]" as Postfix logs a client */
+static void
+client_ident(const struct pcl_session *s, char *buf, size_t len)
+{
+	pcl_format(buf, len, "%s[%s]", *s->name ? s->name : "unknown",
+		   *s->addr ? s->addr : "unknown");
+}
+
+/* pcl_session_log_line - one key=value line for a decision */
+void
+pcl_session_log_line(struct pcl_session *s, const char *verdict,
+		     enum pcl_stage stage, const struct pcl_finding *f)
+{
+	char client[PCL_DOMAIN_MAX + PCL_ADDR_TEXT_MAX + 4];
+	char helo[PCL_HELO_MAX * 4 + 8], from[PCL_ADDRESS_MAX * 4 + 8];
+	char to[PCL_ADDRESS_MAX * 4 + 8], reply[PCL_REPLY_TEXT_MAX + 32];
+	char qreply[sizeof(reply) * 4], detail[PCL_FINDING_DETAIL_MAX * 4];
+	char line[PCL_LINE_MAX * 4] = "";
+
+	if (!s->log)
+		return;
+	client_ident(s, client, sizeof(client));
+	pcl_append(line, sizeof(line), "%s: %s stage=%s", *s->qid ? s->qid :
+		   "NOQUEUE", verdict, pcl_stage_name(stage));
+	if (f)
+		pcl_append(line, sizeof(line), " check=%s", f->check);
+	pcl_log_quote(client, qreply, sizeof(qreply));
+	pcl_append(line, sizeof(line), " client=%s", qreply);
+	if (s->helo_seen) {
+		pcl_log_quote(s->helo, helo, sizeof(helo));
+		pcl_append(line, sizeof(line), " helo=%s", helo);
+	}
+	if (s->in_txn) {
+		pcl_log_quote(s->sender, from, sizeof(from));
+		pcl_append(line, sizeof(line), " from=<%s>",
+			   *s->sender ? from : "");
+	}
+	if (*s->rcpt) {
+		pcl_log_quote(s->rcpt, to, sizeof(to));
+		pcl_append(line, sizeof(line), " to=<%s>", to);
+	}
+	if (f && f->reply.code) {
+		pcl_reply_format(&f->reply, reply, sizeof(reply));
+		pcl_log_quote(reply, qreply, sizeof(qreply));
+		pcl_append(line, sizeof(line), " reply=%s", qreply);
+	}
+	if (f && *f->detail) {
+		pcl_log_quote(f->detail, detail, sizeof(detail));
+		pcl_append(line, sizeof(line), " detail=%s", detail);
+	}
+	pcl_log(LOG_INFO, "%s", line);
+}
+
+/* trusted - is the client exempt from every inbound check */
+static bool
+trusted(const struct pcl_session *s)
+{
+	return s->internal || s->authenticated || s->conn_exempt;
+}
+
+/* strongest - the strongest finding of the pending scopes with a rank
+ * in min_rank..max_rank, not dry-run when real is set */
+static const struct pcl_finding *
+strongest(struct pcl_session *s, int min_rank, int max_rank, bool real)
+{
+	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn};
+	const struct pcl_finding *best = NULL;
+
+	if (trusted(s))
+		return NULL;
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		if (scopes[i] == &s->helo_findings && s->helo_exempt)
+			continue;
+		if (scopes[i] == &s->txn && s->txn_exempt)
+			continue;
+		for (size_t j = 0; j < scopes[i]->count; j++) {
+			const struct pcl_finding *f = &scopes[i]->items[j];
+
+			if (pcl_action_rank(f->action) < min_rank ||
+			    pcl_action_rank(f->action) > max_rank)
+				continue;
+			if (f->dry_run == real)
+				continue;
+			if (best == NULL || pcl_finding_stronger(f, best))
+				best = f;
+		}
+	}
+	return best;
+}
+
+/* log_dry_runs - log each dry-run finding of rank ≥ min once */
+static void
+log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
+{
+	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn};
+	char verdict[32];
+
+	if (trusted(s))
+		return;
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+		for (size_t j = 0; j < scopes[i]->count; j++) {
+			struct pcl_finding *f = &scopes[i]->items[j];
+
+			if (!f->dry_run || scopes[i]->logged[j] ||
+			    pcl_action_rank(f->action) < min_rank)
+				continue;
+			scopes[i]->logged[j] = true;
+			pcl_format(verdict, sizeof(verdict), "dry-run %s",
+				   pcl_action_name(f->action));
+			pcl_session_trace(s, stage, f->check, "dry-run",
+					  "would %s", pcl_action_name(f->action));
+			pcl_session_log_line(s, verdict, stage, f);
+		}
+}
+
+/* decide - set d to the pending refusal, if any, for this stage */
+static void
+decide(struct pcl_session *s, enum pcl_stage stage, struct pcl_decision *d)
+{
+	const struct pcl_finding *f;
+	int min = pcl_action_rank(PCL_ACT_TEMPFAIL);
+
+	memset(d, 0, sizeof(*d));
+	if (s->port == 0)
+		return; /* non_smtpd_milters: judged at end of message */
+	log_dry_runs(s, stage, min);
+	f = strongest(s, min, pcl_action_rank(PCL_ACT_REJECT), true);
+	if (f == NULL)
+		return;
+	d->action = f->action;
+	d->reply = f->reply;
+	pcl_session_trace(s, stage, f->check, "enacted", "%s %d %s",
+			  pcl_action_name(f->action), f->reply.code,
+			  f->reply.enhanced);
+	pcl_session_log_line(s, pcl_action_name(f->action), stage, f);
+}
+
+/* pcl_session_connect - the client's facts and the client checks */
+void
+pcl_session_connect(struct pcl_session *s, const char *addr,
+		    const char *name, int port, const char *daemon_name,
+		    struct pcl_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	s->port = port;
+	if (daemon_name)
+		pcl_copy(s->daemon, sizeof(s->daemon), daemon_name);
+	if (addr && *addr && pcl_addr_parse(addr, &s->caddr) == 0) {
+		s->have_addr = true;
+		pcl_addr_format(&s->caddr, s->addr, sizeof(s->addr));
+	}
+	/* Postfix says "unknown" or "[addr]" for a client without a
+	 * verified name; either means none. */
+	if (name && *name && *name != '[' && strcasecmp(name, "unknown") != 0)
+		pcl_copy(s->name, sizeof(s->name), name);
+	if (s->have_addr &&
+	    pcl_cidr_list_match(&s->conf->internal_networks, &s->caddr)) {
+		s->internal = true;
+		pcl_session_trace(s, PCL_STAGE_CONNECT, "internal_networks",
+				  "hit", "%s: inbound checks skipped", s->addr);
+		return;
+	}
+	pcl_checks_client(s);
+}
+
+/* pcl_session_helo - a HELO or EHLO */
+void
+pcl_session_helo(struct pcl_session *s, const char *name,
+		 struct pcl_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	findings_clear(&s->helo_findings);
+	headers_clear(&s->helo_headers);
+	s->helo_exempt = false;
+	s->helo_seen = true;
+	pcl_copy(s->helo, sizeof(s->helo), name ? name : "");
+	if (!trusted(s))
+		pcl_checks_helo(s, name ? name : "");
+	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
+		decide(s, PCL_STAGE_HELO, d);
+}
+
+/* pcl_session_mail - MAIL FROM */
+void
+pcl_session_mail(struct pcl_session *s, const char *sender,
+		 const char *auth_user, struct pcl_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	pcl_session_reset(s);
+	s->in_txn = true;
+	if (!pcl_copy(s->sender, sizeof(s->sender), sender ? sender : ""))
+		pcl_session_trace(s, PCL_STAGE_MAIL, "sender", "cut",
+				  "sender address longer than %d",
+				  PCL_ADDRESS_MAX);
+	if (auth_user && *auth_user && s->conf->skip_authenticated &&
+	    !s->authenticated) {
+		s->authenticated = true;
+		pcl_session_trace(s, PCL_STAGE_MAIL, "authenticated", "hit",
+				  "SASL user: inbound checks skipped");
+	}
+	if (!trusted(s))
+		pcl_checks_sender(s);
+	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
+		decide(s, PCL_STAGE_MAIL, d);
+}
+
+/* pcl_session_rcpt - RCPT TO: where pre-DATA verdicts are enacted */
+void
+pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
+		 struct pcl_decision *d)
+{
+	struct pcl_finding own;
+	bool refuse;
+	char verdict[32];
+
+	memset(d, 0, sizeof(*d));
+	pcl_copy(s->rcpt, sizeof(s->rcpt), rcpt ? rcpt : "");
+	if (pcl_checks_recipient(s, &own) == 1) {
+		s->rcpt_accepted++;
+		return;
+	}
+	refuse = pcl_action_rank(own.action) >=
+		 pcl_action_rank(PCL_ACT_TEMPFAIL);
+	if (own.action != PCL_ACT_ACCEPT && own.dry_run) {
+		pcl_format(verdict, sizeof(verdict), "dry-run %s",
+			   pcl_action_name(own.action));
+		pcl_session_log_line(s, verdict, PCL_STAGE_RCPT, &own);
+	} else if (refuse && s->port != 0) {
+		d->action = own.action;
+		d->reply = own.reply;
+		pcl_session_log_line(s, pcl_action_name(own.action),
+				     PCL_STAGE_RCPT, &own);
+		return;
+	} else if (own.action != PCL_ACT_ACCEPT) {
+		/* Discard and quarantine act on the whole message, and
+		 * non_smtpd_milters mail is refused only at its end. */
+		struct pcl_finding *kept = pcl_session_find(
+			s, &s->txn, own.check, PCL_STAGE_RCPT, own.action);
+
+		if (kept)
+			*kept = own;
+	}
+	decide(s, PCL_STAGE_RCPT, d);
+	if (d->action == PCL_ACT_ACCEPT)
+		s->rcpt_accepted++;
+}
+
+/* pcl_session_header - a header of the message (kept for later
+ * modules: DKIM, From: domain lists) */
+void
+pcl_session_header(struct pcl_session *s, const char *name,
+		   const char *value)
+{
+	(void)s;
+	(void)name;
+	(void)value;
+}
+
+/* pcl_session_eoh - end of headers */
+void
+pcl_session_eoh(struct pcl_session *s)
+{
+	(void)s;
+}
+
+/* pcl_session_body - a chunk of the body */
+void
+pcl_session_body(struct pcl_session *s, const unsigned char *chunk,
+		 size_t len)
+{
+	(void)s;
+	(void)chunk;
+	(void)len;
+}
+
+/* copy_headers - append every header of h to the output list */
+static void
+copy_headers(struct pcl_session *s, const struct headers *h)
+{
+	for (size_t i = 0; i < h->count; i++)
+		pcl_session_headers_add(s, &s->add, h->items[i].name,
+					h->items[i].value);
+}
+
+/* tag_header - the tag header listing every tagging check */
+static void
+tag_header(struct pcl_session *s)
+{
+	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn};
+	char value[PCL_LINE_MAX] = "";
+
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+		for (size_t j = 0; j < scopes[i]->count; j++) {
+			const struct pcl_finding *f = &scopes[i]->items[j];
+
+			if (f->action != PCL_ACT_TAG || f->dry_run)
+				continue;
+			pcl_append(value, sizeof(value), "%s%s",
+				   *value ? ", " : " ", f->check);
+		}
+	if (*value && *s->conf->tag_header)
+		pcl_session_headers_add(s, &s->add, s->conf->tag_header, value);
+}
+
+/* pcl_session_eom - the final verdict for the message */
+void
+pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
+{
+	const struct pcl_finding *f;
+	int min = pcl_action_rank(PCL_ACT_TAG);
+	int max = pcl_action_rank(PCL_ACT_DISCARD);
+
+	memset(d, 0, sizeof(*d));
+	headers_clear(&s->add);
+	log_dry_runs(s, PCL_STAGE_DATA, min);
+	if (s->port == 0) /* non_smtpd_milters: nothing was enacted before */
+		max = pcl_action_rank(PCL_ACT_REJECT);
+	/* Otherwise refusals were enacted at RCPT; a message that got here
+	 * went to excepted recipients and is not refused again. */
+	f = strongest(s, min, max, true);
+	if (!trusted(s)) {
+		copy_headers(s, &s->conn_headers);
+		copy_headers(s, &s->helo_headers);
+		if (!s->txn_exempt)
+			copy_headers(s, &s->txn_headers);
+		tag_header(s);
+	}
+	*s->rcpt = '\0';
+	if (f && f->action != PCL_ACT_TAG) {
+		d->action = f->action;
+		d->reply = f->reply;
+		if (f->action == PCL_ACT_QUARANTINE)
+			pcl_format(s->quarantine, sizeof(s->quarantine),
+				   "portcullis: %s", f->check);
+		pcl_session_trace(s, PCL_STAGE_DATA, f->check, "enacted", "%s",
+				  pcl_action_name(f->action));
+		pcl_session_log_line(s, pcl_action_name(f->action),
+				     PCL_STAGE_DATA, f);
+		return;
+	}
+	pcl_session_trace(s, PCL_STAGE_DATA, "verdict", "accept",
+			  "%zu header(s) to add", s->add.count);
+	pcl_session_log_line(s, s->add.count ? "accept tagged" : "accept",
+			     PCL_STAGE_DATA, NULL);
+}
+
+/* pcl_session_header_count - headers to add */
+size_t
+pcl_session_header_count(const struct pcl_session *s)
+{
+	return s->add.count;
+}
+
+/* pcl_session_header_get - one header to add */
+const struct pcl_add_header *
+pcl_session_header_get(const struct pcl_session *s, size_t i)
+{
+	return i < s->add.count ? &s->add.items[i] : NULL;
+}
+
+/* pcl_session_quarantine_reason - why the message is held */
+const char *
+pcl_session_quarantine_reason(const struct pcl_session *s)
+{
+	return s->quarantine;
+}
+
+/* pcl_session_reset - end the message */
+void
+pcl_session_reset(struct pcl_session *s)
+{
+	findings_clear(&s->txn);
+	headers_clear(&s->txn_headers);
+	headers_clear(&s->add);
+	s->in_txn = false;
+	s->txn_exempt = false;
+	s->rcpt_accepted = 0;
+	*s->sender = '\0';
+	*s->rcpt = '\0';
+	*s->quarantine = '\0';
+	*s->qid = '\0';
+}
+
+/* pcl_session_trace_count - trace lines so far */
+size_t
+pcl_session_trace_count(const struct pcl_session *s)
+{
+	return s->ntrace;
+}
+
+/* pcl_session_trace_get - one trace line */
+const struct pcl_trace_entry *
+pcl_session_trace_get(const struct pcl_session *s, size_t i)
+{
+	return i < s->ntrace ? &s->trace[i] : NULL;
+}
+
+/* pcl_session_had_error - did anything run out of memory */
+bool
+pcl_session_had_error(const struct pcl_session *s)
+{
+	return s->error;
+}

@@ -1,0 +1,97 @@
+/*
+ * session_int - the session's inner state, shared by session.c (the
+ * stages and enactment) and session_checks.c (the checks themselves).
+ * Not for use outside the session module.
+ */
+#ifndef PCL_SESSION_INT_H
+#define PCL_SESSION_INT_H
+
+#include "access.h"
+#include "addr.h"
+#include "session.h"
+#include "util.h"
+
+/* Findings of one scope (connection, HELO, transaction, message). */
+struct findings {
+	struct pcl_finding *items;
+	bool *logged;	/* dry-run findings are logged once */
+	size_t count, cap;
+};
+
+/* Headers to add (PREPEND results, tags). */
+struct headers {
+	struct pcl_add_header *items;
+	size_t count, cap;
+};
+
+/* The most trace lines kept; one more says the rest was cut. */
+#define PCL_TRACE_MAX 1000
+
+struct pcl_session {
+	struct pcl_conf *conf;
+	bool log;
+	bool error;		/* out of memory somewhere */
+	char qid[32];
+
+	/* connection */
+	char addr[PCL_ADDR_TEXT_MAX];	/* "" when unknown */
+	struct pcl_addr caddr;
+	bool have_addr;
+	char name[PCL_DOMAIN_MAX + 1];	/* verified name, "" = none */
+	int port;
+	char daemon[64];
+	bool internal;			/* internal_networks */
+	bool conn_exempt;		/* client_access said OK */
+	struct findings conn;		/* client checks */
+	struct headers conn_headers;	/* PREPEND from client/helo maps */
+
+	/* HELO (replaced by each HELO/EHLO) */
+	bool helo_seen;
+	char helo[PCL_HELO_MAX + 1];	/* as received, cut to fit */
+	bool helo_exempt;		/* helo_access said OK */
+	struct findings helo_findings;
+	struct headers helo_headers;
+
+	/* transaction */
+	bool in_txn;
+	char sender[PCL_ADDRESS_MAX + 1];
+	bool authenticated;
+	bool txn_exempt;		/* sender_access said OK */
+	struct findings txn;
+	struct headers txn_headers;
+	char rcpt[PCL_ADDRESS_MAX + 1];	/* the recipient being judged */
+	size_t rcpt_accepted;
+
+	/* end of message */
+	struct headers add;		/* handed to the caller */
+	char quarantine[PCL_FINDING_DETAIL_MAX];
+
+	struct pcl_trace_entry *trace;
+	size_t ntrace, trace_cap;
+};
+
+/* session.c */
+void pcl_session_trace(struct pcl_session *s, enum pcl_stage stage,
+		       const char *check, const char *result, const char *fmt,
+		       ...) __attribute__((format(printf, 5, 6)));
+struct pcl_finding *pcl_session_find(struct pcl_session *s,
+				     struct findings *scope,
+				     const char *check, enum pcl_stage stage,
+				     enum pcl_action action);
+int pcl_session_headers_add(struct pcl_session *s, struct headers *h,
+			    const char *name, const char *value);
+void pcl_session_reply(struct pcl_session *s, struct pcl_finding *f,
+		       const char *tpl);
+void pcl_session_log_line(struct pcl_session *s, const char *verdict,
+			  enum pcl_stage stage, const struct pcl_finding *f);
+
+/* session_checks.c */
+void pcl_checks_client(struct pcl_session *s);
+void pcl_checks_helo(struct pcl_session *s, const char *name);
+void pcl_checks_sender(struct pcl_session *s);
+/* returns 1 = accept this recipient at once (exception or OK), 0 = go
+ * on, and fills *f with a per-recipient finding when the recipient map
+ * decided against it (f->action != accept) */
+int pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *f);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * util - bounded string helpers
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* pcl_copy - copy src into dst of size len; false when truncated */
+bool
+pcl_copy(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (len == 0)
+		return false;
+	if (n >= len) {
+		memcpy(dst, src, len - 1);
+		dst[len - 1] = '\0';
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+/* pcl_format - snprintf into dst; false when truncated or on error */
+bool
+pcl_format(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (len == 0)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < len;
+}
+
+/* pcl_append - append formatted text; false when truncated */
+bool
+pcl_append(char *dst, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(dst, len);
+	va_list ap;
+	int n;
+
+	if (used >= len)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(dst + used, len - used, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < len - used;
+}
+
+/* pcl_lower - lowercase an ASCII string in place */
+char *
+pcl_lower(char *s)
+{
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+/* pcl_trim - strip leading and trailing white space in place */
+char *
+pcl_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* pcl_strdup - strdup that passes NULL through */
+char *
+pcl_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* pcl_strip_brackets - "<a@b>" to "a@b" */
+bool
+pcl_strip_brackets(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= 2 && src[0] == '<' && src[n - 1] == '>') {
+		src++;
+		n -= 2;
+	}
+	if (n >= len) {
+		if (len > 0)
+			dst[0] = '\0';
+		return false;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return true;
+}
