@@ -1,0 +1,659 @@
+/*
+ * supervise - the daemon: a supervisor process and a milter worker
+ *
+ *   launcher    (without -f) forks, waits for the daemon to report
+ *               ready over a pipe, exits 0 or 1 accordingly
+ *   supervisor  setsid, chdir /, stdio to /dev/null (without -f);
+ *               pid file; drops privileges; forks the worker; then
+ *               sigwait()s:
+ *                 SIGHUP, SIGUSR1  -> SIGUSR1 to the worker
+ *                 SIGTERM, SIGINT  -> SIGTERM to the worker, wait,
+ *                                     exit 0 if it exited 0
+ *                 SIGCHLD          -> the worker died: log how, exit 1
+ *   worker      a reload thread that sigwait()s SIGUSR1, then
+ *               libmilter: socket, smfi_main(); at the end removes its
+ *               unix socket and drops the configuration
+ *
+ * Rejected: catching SIGHUP in the milter process. smfi_main() blocks
+ * HUP/TERM/INT and sigwait()s them in its own thread, which treats HUP
+ * as "stop"; no handler or second sigwait() can win that race.
+ *
+ * Privileges are dropped in the supervisor, before the worker exists,
+ * so the socket belongs to the service user (it can remove it at exit)
+ * and the supervisor has no root to lose. The pid file is written
+ * while still root; removing it later may fail, which is harmless.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "callbacks.h"
+#include "log.h"
+#include "options.h"
+#include "privs.h"
+#include "snapshot.h"
+#include "supervise.h"
+#include "util.h"
+
+/* Seconds the worker gets to stop after SIGTERM before SIGKILL. */
+#define STOP_TIMEOUT 30
+/* listen(2) backlog of the milter socket: one SMTP burst of Postfix's
+ * default 100 smtpd processes, with room. */
+#define MILTER_BACKLOG 256
+
+/* The worker's reload thread. Settings that only take effect at a
+ * restart are kept to warn when a reload changes them. */
+struct reloader {
+	const struct pcl_daemon_args *args;
+	int facility; /* in use */
+	char *socket; /* in use */
+	char *user;
+	char *pid_file;
+	long timeout;
+	atomic_bool stop;
+};
+
+/* pcl_supervise_log_lines - log each line of text at priority */
+void
+pcl_supervise_log_lines(int priority, const char *text)
+{
+	const char *p = text, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			pcl_log(priority, "%s", p);
+			break;
+		}
+		if (nl > p)
+			pcl_log(priority, "%.*s", (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+/* status_text - how a child ended, for a log line */
+static void
+status_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		pcl_format(buf, len, "exited with status %d",
+		           WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		pcl_format(buf, len, "was killed by signal %d (%s)%s",
+		           WTERMSIG(status), strsignal(WTERMSIG(status)),
+		           WCOREDUMP(status) ? ", core dumped" : "");
+	else
+		pcl_format(buf, len, "ended with wait status 0x%x", status);
+}
+
+/* socket_path - the file of a unix socket spec ("unix:/p", "local:/p",
+ * or a bare path, as libmilter reads it), else NULL */
+static const char *
+socket_path(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n;
+
+	if (colon == NULL)
+		return spec;
+	n = (size_t)(colon - spec);
+	if (n == 0 || (n == 4 && strncasecmp(spec, "unix", 4) == 0) ||
+	    (n == 5 && strncasecmp(spec, "local", 5) == 0))
+		return colon + 1;
+	return NULL;
+}
+
+/* socket_in_use - does a live process accept on the unix socket path?
+ * smfi_opensocket(true) would unlink it from under that process. */
+static bool
+socket_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	bool live;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (!pcl_copy(sun.sun_path, sizeof(sun.sun_path), path))
+		return false; /* libmilter will refuse it by name */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return live;
+}
+
+/* socket_remove - unlink our unix socket, unless it is gone or is no
+ * longer the one we created (a newer instance's) */
+static void
+socket_remove(const char *path, const struct stat *ours)
+{
+	struct stat st;
+
+	if (path == NULL || lstat(path, &st) != 0)
+		return;
+	if (st.st_dev != ours->st_dev || st.st_ino != ours->st_ino)
+		return;
+	if (unlink(path) != 0 && errno != ENOENT)
+		pcl_log(LOG_WARNING, "cannot remove socket %s: %s", path,
+		        strerror(errno));
+}
+
+/* reloader_changed - warn about a setting a reload cannot apply */
+static void
+reloader_changed(const char *key, const char *running, const char *loaded)
+{
+	if (strcmp(running, loaded) != 0)
+		pcl_log(LOG_WARNING,
+		        "%s changed to \"%s\": takes effect at restart "
+		        "(running with \"%s\")",
+		        key, loaded, running);
+}
+
+/* reload - load the configuration again and install it, or keep the
+ * one in force */
+static void
+reload(struct reloader *rl)
+{
+	const struct pcl_daemon_args *a = rl->args;
+	struct pcl_conf *conf;
+	char *errors = NULL;
+	char buf[32], was[32];
+	int facility = -1;
+
+	pcl_log(LOG_INFO, "reloading %s",
+	        a->conf_path != NULL ? a->conf_path : "built-in defaults");
+	conf =
+	    pcl_conf_load(a->conf_path, a->overrides, a->noverrides, &errors);
+	if (conf != NULL &&
+	    (facility = pcl_log_facility_parse(conf->syslog_facility)) < 0) {
+		pcl_log(LOG_ERR, "syslog_facility: unknown facility \"%s\"",
+		        conf->syslog_facility);
+		pcl_conf_free(conf);
+		conf = NULL;
+	}
+	if (conf == NULL) {
+		if (errors != NULL)
+			pcl_supervise_log_lines(LOG_ERR, errors);
+		pcl_log(LOG_ERR,
+		        "reload failed: keeping the previous configuration");
+		free(errors);
+		return;
+	}
+	free(errors);
+	reloader_changed("milter_socket", rl->socket, conf->milter_socket);
+	reloader_changed("user", rl->user, conf->user);
+	reloader_changed("pid_file", rl->pid_file, conf->pid_file);
+	(void)pcl_format(buf, sizeof(buf), "%ld", conf->milter_timeout);
+	(void)pcl_format(was, sizeof(was), "%ld", rl->timeout);
+	reloader_changed("milter_timeout", was, buf);
+	if (facility != rl->facility) {
+		pcl_log_open(PCL_IDENT, facility, a->foreground, true);
+		rl->facility = facility;
+	}
+	pcl_snapshot_install(conf);
+	pcl_log(LOG_NOTICE, "reload ok");
+}
+
+/* reloader_main - the worker's reload thread: one reload per SIGUSR1
+ * until told to stop */
+static void *
+reloader_main(void *arg)
+{
+	struct reloader *rl = arg;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (atomic_load(&rl->stop))
+			break;
+		reload(rl);
+	}
+	return NULL;
+}
+
+/* reloader_init - remember the settings in force at start */
+static int
+reloader_init(struct reloader *rl, const struct pcl_daemon_args *a,
+              const struct pcl_conf *conf)
+{
+	memset(rl, 0, sizeof(*rl));
+	rl->args = a;
+	rl->facility = a->facility;
+	rl->timeout = conf->milter_timeout;
+	atomic_init(&rl->stop, false);
+	rl->socket = strdup(conf->milter_socket);
+	rl->user = strdup(conf->user);
+	rl->pid_file = strdup(conf->pid_file);
+	return rl->socket && rl->user && rl->pid_file ? 0 : -1;
+}
+
+/* reloader_free - release reloader_init's copies */
+static void
+reloader_free(struct reloader *rl)
+{
+	free(rl->socket);
+	free(rl->user);
+	free(rl->pid_file);
+}
+
+/* socket_dir_usable - can we create the unix socket path? libmilter
+ * logs its own reason only to syslog, so say it here; 0 or -1 */
+static int
+socket_dir_usable(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	if (!pcl_copy(dir, sizeof(dir), path)) {
+		pcl_log(LOG_ERR,
+		        "milter socket path %s: too long (at most %zu "
+		        "characters)",
+		        path, sizeof(dir) - 1);
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		pcl_copy(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) != 0) {
+		pcl_log(LOG_ERR, "milter socket %s: cannot create it in %s: %s",
+		        path, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* milter_open - set libmilter up and open the socket; 0 or -1 (logged) */
+static int
+milter_open(const struct reloader *rl, struct stat *sockstat)
+{
+	const char *path = socket_path(rl->socket);
+	long timeout = rl->timeout;
+
+	if (smfi_setconn(rl->socket) != MI_SUCCESS) {
+		pcl_log(LOG_ERR, "milter_socket %s: not usable", rl->socket);
+		return -1;
+	}
+	if (timeout > INT_MAX)
+		timeout = INT_MAX;
+	(void)smfi_settimeout((int)timeout);
+	(void)smfi_setbacklog(MILTER_BACKLOG);
+	if (smfi_register(*pcl_callbacks_desc()) != MI_SUCCESS) {
+		pcl_log(LOG_ERR, "smfi_register failed");
+		return -1;
+	}
+	if (path != NULL && socket_in_use(path)) {
+		pcl_log(LOG_ERR,
+		        "milter socket %s is in use: is another portcullis "
+		        "running?",
+		        path);
+		return -1;
+	}
+	if (path != NULL && socket_dir_usable(path) != 0)
+		return -1;
+	/* Group access for Postfix through the socket directory's group;
+	 * nothing for others. */
+	umask(0007);
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		pcl_log(LOG_ERR,
+		        "cannot open milter socket %s (libmilter logs the "
+		        "reason to syslog)%s",
+		        rl->socket,
+		        path != NULL ? ""
+		                     : ": is the address local and the port "
+		                       "free? (unix:/path, inet:port@host, "
+		                       "inet6:port@host)");
+		return -1;
+	}
+	if (path != NULL && lstat(path, sockstat) != 0)
+		memset(sockstat, 0, sizeof(*sockstat));
+	return 0;
+}
+
+/* worker_run - the milter process; returns its exit status */
+static int
+worker_run(struct pcl_conf *conf, const struct pcl_daemon_args *a, int ready_fd,
+           const sigset_t *orig, pid_t supervisor)
+{
+	struct reloader rl;
+	struct stat sockstat;
+	pthread_t thread;
+	bool thread_started = false;
+	sigset_t mask;
+	int rc = PCL_EXIT_CONFIG;
+
+	memset(&rl, 0, sizeof(rl));
+	memset(&sockstat, 0, sizeof(sockstat));
+	/*
+	 * USR1 stays blocked in every thread for the reload thread's
+	 * sigwait(). HUP/TERM/INT stay blocked too: smfi_main() blocks
+	 * and sigwait()s them anyway, and one that arrives during start
+	 * stays pending for it instead of killing us without cleanup.
+	 */
+	mask = *orig;
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	/* Die with the supervisor rather than linger unsupervised. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != supervisor)
+		goto out;
+
+	if (reloader_init(&rl, a, conf) != 0) {
+		pcl_log(LOG_ERR, "out of memory");
+		goto out;
+	}
+	pcl_snapshot_install(conf);
+	conf = NULL;
+	if (pthread_create(&thread, NULL, reloader_main, &rl) != 0) {
+		pcl_log(LOG_ERR, "cannot start the reload thread");
+		goto out;
+	}
+	thread_started = true;
+	if (milter_open(&rl, &sockstat) != 0)
+		goto out;
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "1", 1) != 1)
+			pcl_log(LOG_WARNING, "cannot report ready: %s",
+			        strerror(errno));
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	pcl_log(LOG_NOTICE, "%s %s started: socket %s", PCL_IDENT,
+	        PACKAGE_VERSION, rl.socket);
+	rc = smfi_main() == MI_SUCCESS ? PCL_EXIT_OK : PCL_EXIT_CONFIG;
+	socket_remove(socket_path(rl.socket), &sockstat);
+	pcl_log(LOG_NOTICE, "stopped");
+out:
+	if (thread_started) {
+		atomic_store(&rl.stop, true);
+		pthread_kill(thread, SIGUSR1);
+		pthread_join(thread, NULL);
+	}
+	if (ready_fd >= 0)
+		close(ready_fd);
+	pcl_snapshot_clear();
+	reloader_free(&rl);
+	pcl_conf_free(conf);
+	return rc;
+}
+
+/* worker_stop - SIGTERM the worker and wait; its exit status, or
+ * SIGKILL after STOP_TIMEOUT seconds */
+static int
+worker_stop(pid_t worker)
+{
+	struct timespec now, end, wait;
+	char how[96];
+	sigset_t chld;
+	int status = 0;
+	pid_t r;
+
+	if (kill(worker, SIGTERM) != 0 && errno != ESRCH)
+		pcl_log(LOG_WARNING, "cannot signal worker %ld: %s",
+		        (long)worker, strerror(errno));
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += STOP_TIMEOUT;
+	while ((r = waitpid(worker, &status, WNOHANG)) == 0 ||
+	       (r < 0 && errno == EINTR)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec >= end.tv_sec) {
+			pcl_log(LOG_ERR,
+			        "worker did not stop in %d s: killing it",
+			        STOP_TIMEOUT);
+			kill(worker, SIGKILL);
+			while (waitpid(worker, &status, 0) < 0 &&
+			       errno == EINTR)
+				;
+			return PCL_EXIT_CONFIG;
+		}
+		wait.tv_sec = end.tv_sec - now.tv_sec;
+		wait.tv_nsec = 0;
+		(void)sigtimedwait(&chld, NULL, &wait);
+	}
+	if (r < 0) {
+		pcl_log(LOG_ERR, "waiting for worker: %s", strerror(errno));
+		return PCL_EXIT_CONFIG;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return PCL_EXIT_OK;
+	status_text(status, how, sizeof(how));
+	pcl_log(LOG_ERR, "worker %s while stopping", how);
+	return PCL_EXIT_CONFIG;
+}
+
+/* supervise_loop - forward signals to the worker until it ends */
+static int
+supervise_loop(pid_t worker, const sigset_t *set)
+{
+	char how[96];
+	int sig, status;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		switch (sig) {
+		case SIGHUP:
+		case SIGUSR1:
+			pcl_log(LOG_INFO, "reload requested");
+			if (kill(worker, SIGUSR1) != 0)
+				pcl_log(LOG_WARNING, "cannot signal worker: %s",
+				        strerror(errno));
+			break;
+		case SIGTERM:
+		case SIGINT:
+			pcl_log(LOG_INFO, "stopping (%s)",
+			        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return worker_stop(worker);
+		case SIGCHLD:
+			if (waitpid(worker, &status, WNOHANG) != worker)
+				break;
+			status_text(status, how, sizeof(how));
+			pcl_log(LOG_ERR, "worker %ld %s: exiting", (long)worker,
+			        how);
+			return PCL_EXIT_CONFIG;
+		default:
+			break;
+		}
+	}
+}
+
+/* pidfile_write - our pid into path; 0 or -1 (logged) */
+static int
+pidfile_write(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if (!pcl_format(buf, sizeof(buf), "%ld\n", (long)getpid()))
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	          0644);
+	if (fd < 0) {
+		pcl_log(LOG_ERR, "cannot create pid file %s: %s", path,
+		        strerror(errno));
+		return -1;
+	}
+	n = write(fd, buf, strlen(buf));
+	if (n != (ssize_t)strlen(buf) || close(fd) != 0) {
+		pcl_log(LOG_ERR, "cannot write pid file %s: %s", path,
+		        n < 0 ? strerror(errno) : "short write");
+		if (n != (ssize_t)strlen(buf))
+			close(fd);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* daemonize - detach; -1 on error (logged), 1 in the launcher with
+ * *status set when the daemon reported, 0 in the daemon with
+ * *ready_fd to report on */
+static int
+daemonize(int *ready_fd, int *status)
+{
+	int p[2], fd;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		pcl_log(LOG_ERR, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		pcl_log(LOG_ERR, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		close(p[0]);
+		*status = n == 1 ? PCL_EXIT_OK : PCL_EXIT_CONFIG;
+		if (n != 1)
+			fprintf(stderr,
+			        "%s: startup failed: see the mail log\n",
+			        PCL_IDENT);
+		return 1;
+	}
+	close(p[0]);
+	*ready_fd = p[1];
+	if (setsid() < 0 || chdir("/") != 0) {
+		pcl_log(LOG_ERR, "cannot detach: %s", strerror(errno));
+		return -1;
+	}
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		pcl_log(LOG_ERR, "cannot redirect to /dev/null: %s",
+		        strerror(errno));
+		return -1;
+	}
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+/* pcl_supervise_run - run the daemon on conf until it is stopped */
+int
+pcl_supervise_run(struct pcl_conf *conf, const struct pcl_daemon_args *a)
+{
+	char err[PCL_ERR_MAX];
+	char *pid_file = NULL;
+	int ready_fd = -1, rc = PCL_EXIT_CONFIG;
+	sigset_t orig, set;
+	pid_t worker, self;
+
+	if (!a->foreground) {
+		switch (daemonize(&ready_fd, &rc)) {
+		case -1:
+			rc = PCL_EXIT_CONFIG;
+			goto out;
+		case 1:
+			goto out; /* the launcher, with the daemon's word */
+		default:
+			rc = PCL_EXIT_CONFIG;
+			break;
+		}
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, &orig) != 0) {
+		pcl_log(LOG_ERR, "sigprocmask: %s", strerror(errno));
+		goto out;
+	}
+	if (conf->pid_file[0] != '\0') {
+		if ((pid_file = strdup(conf->pid_file)) == NULL) {
+			pcl_log(LOG_ERR, "out of memory");
+			goto out;
+		}
+		if (pidfile_write(pid_file) != 0) {
+			free(pid_file);
+			pid_file = NULL;
+			goto out;
+		}
+	}
+	if (pcl_privs_drop(conf->user, err, sizeof(err)) != 0) {
+		pcl_log(LOG_ERR, "%s", err);
+		goto out;
+	}
+
+	self = getpid();
+	fflush(NULL);
+	worker = fork();
+	if (worker < 0) {
+		pcl_log(LOG_ERR, "cannot start the worker: fork: %s",
+		        strerror(errno));
+		goto out;
+	}
+	if (worker == 0) {
+		/* The worker returns to main() from here; the pid file is
+		 * the supervisor's. */
+		free(pid_file);
+		pid_file = NULL;
+		rc = worker_run(conf, a, ready_fd, &orig, self);
+		conf = NULL;
+		ready_fd = -1;
+		goto out;
+	}
+	/* Only the worker reports ready, so the launcher sees EOF if the
+	 * worker dies before that. */
+	if (ready_fd >= 0) {
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	pcl_conf_free(conf);
+	conf = NULL;
+	pcl_log(LOG_INFO, "supervisor %ld: worker %ld started", (long)self,
+	        (long)worker);
+	rc = supervise_loop(worker, &set);
+out:
+	if (ready_fd >= 0)
+		close(ready_fd);
+	if (pid_file != NULL) {
+		if (unlink(pid_file) != 0 && errno != ENOENT)
+			pcl_log(LOG_DEBUG, "cannot remove pid file %s: %s",
+			        pid_file, strerror(errno));
+		free(pid_file);
+	}
+	pcl_conf_free(conf);
+	return rc;
+}
