@@ -142,6 +142,15 @@ tables_open(const char *text, struct pcl_tables *out, char *err, size_t errlen)
 		goto out;
 	}
 	for (size_t i = 0; i < w.count; i++) {
+		const char *colon = strchr(w.items[i], ':');
+
+		/* The daemon runs in "/"; a relative path would change its
+		 * meaning between start and reload. */
+		if (colon && colon[1] != '/') {
+			pcl_format(err, errlen, "table path must be absolute: "
+				   "\"%s\"", w.items[i]);
+			goto out;
+		}
 		out->items[i] = pcl_table_open(w.items[i],
 					       pcl_access_check_value, err,
 					       errlen);
@@ -153,6 +162,50 @@ tables_open(const char *text, struct pcl_tables *out, char *err, size_t errlen)
 out:
 	words_clear(&w);
 	return rc;
+}
+
+/* check_socket - the libmilter socket forms, checked here because
+ * libmilter would only log a bad one (and wraps a port over 65535) */
+static int
+check_socket(const char *text, char *err, size_t errlen)
+{
+	const char *rest;
+	char *end;
+	long port;
+
+	if (strncmp(text, "unix:", 5) == 0 || strncmp(text, "local:", 6) == 0) {
+		rest = strchr(text, ':') + 1;
+		if (*rest != '/') {
+			pcl_format(err, errlen, "milter_socket: socket path "
+				   "must be absolute: \"%s\"", text);
+			return -1;
+		}
+		/* sizeof(sockaddr_un.sun_path) is 108 on Linux */
+		if (strlen(rest) >= 108) {
+			pcl_format(err, errlen, "milter_socket: socket path "
+				   "longer than 107 characters");
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(text, "inet:", 5) == 0 || strncmp(text, "inet6:", 6) == 0) {
+		rest = strchr(text, ':') + 1;
+		errno = 0;
+		port = strtol(rest, &end, 10);
+		if (end == rest || errno || port < 1 || port > 65535 ||
+		    (*end != '\0' && *end != '@') ||
+		    (*end == '@' && end[1] == '\0')) {
+			pcl_format(err, errlen, "milter_socket: expected "
+				   "inet:PORT@HOST with PORT 1..65535, not "
+				   "\"%s\"", text);
+			return -1;
+		}
+		return 0;
+	}
+	pcl_format(err, errlen, "milter_socket: expected unix:/path, "
+		   "local:/path, inet:PORT@HOST or inet6:PORT@HOST, not \"%s\"",
+		   text);
+	return -1;
 }
 
 /* parse_time - "30", "30s", "5m", "2h", "1d" to seconds */
@@ -280,6 +333,11 @@ parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const char *text,
 		}
 		*(long *)f = n;
 		return 0;
+	case PCL_CT_SOCKET:
+		if (check_socket(text, err, errlen) < 0)
+			return -1;
+		/* stored as a string */
+		__attribute__((fallthrough));
 	case PCL_CT_STRING:
 		/* checked here, not in resolve(), so the error has a line */
 		if (f == &c->syslog_facility &&
@@ -637,6 +695,7 @@ pcl_conf_free(struct pcl_conf *c)
 
 		switch (k->type) {
 		case PCL_CT_STRING:
+		case PCL_CT_SOCKET:
 		case PCL_CT_REPLY:
 			free(*(char **)f);
 			break;

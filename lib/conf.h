@@ -42,6 +42,7 @@ enum pcl_conf_type {
 	PCL_CT_TABLES,	/* list of type:/path lookup tables */
 	PCL_CT_CIDRS,	/* list of networks */
 	PCL_CT_STAGE,	/* rcpt | immediate */
+	PCL_CT_SOCKET,	/* unix:/path, local:/path, inet[6]:PORT[@HOST] */
 };
 
 /* Key flags */

@@ -35,7 +35,7 @@
 
 const struct pcl_conf_key pcl_conf_keys[] = {
 	/* the daemon */
-	{"milter_socket", PCL_CT_STRING, "inet:8894@127.0.0.1", NOB,
+	{"milter_socket", PCL_CT_SOCKET, "inet:8894@127.0.0.1", NOB,
 	 OFF(milter_socket), 0,
 	 "where Postfix connects: unix:/path, inet:PORT@HOST, inet6:PORT@HOST"},
 	{"milter_timeout", PCL_CT_TIME, "7210s", 1, 86400, OFF(milter_timeout),

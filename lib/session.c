@@ -299,6 +299,18 @@ trusted(const struct pcl_session *s)
 	return s->internal || s->authenticated || s->conn_exempt;
 }
 
+/* scope_active - do the findings of a scope count (not exempted by an
+ * OK from helo_access or sender_access) */
+static bool
+scope_active(const struct pcl_session *s, const struct findings *scope)
+{
+	if (scope == &s->helo_findings && s->helo_exempt)
+		return false;
+	if (scope == &s->txn && s->txn_exempt)
+		return false;
+	return true;
+}
+
 /* strongest - the strongest finding of the pending scopes with a rank
  * in min_rank..max_rank, not dry-run when real is set */
 static const struct pcl_finding *
@@ -310,9 +322,7 @@ strongest(struct pcl_session *s, int min_rank, int max_rank, bool real)
 	if (trusted(s))
 		return NULL;
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
-		if (scopes[i] == &s->helo_findings && s->helo_exempt)
-			continue;
-		if (scopes[i] == &s->txn && s->txn_exempt)
+		if (!scope_active(s, scopes[i]))
 			continue;
 		for (size_t j = 0; j < scopes[i]->count; j++) {
 			const struct pcl_finding *f = &scopes[i]->items[j];
@@ -339,7 +349,9 @@ log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 	if (trusted(s))
 		return;
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
-		for (size_t j = 0; j < scopes[i]->count; j++) {
+		for (size_t j = 0; scope_active(s, scopes[i]) &&
+				   j < scopes[i]->count;
+		     j++) {
 			struct pcl_finding *f = &scopes[i]->items[j];
 
 			if (!f->dry_run || scopes[i]->logged[j] ||
@@ -426,8 +438,14 @@ void
 pcl_session_mail(struct pcl_session *s, const char *sender,
 		 const char *auth_user, struct pcl_decision *d)
 {
+	char qid[sizeof(s->qid)];
+
 	memset(d, 0, sizeof(*d));
+	/* A new transaction; the queue ID may already be known (Postfix's
+	 * sendmail path knows it at MAIL) and belongs to it. */
+	memcpy(qid, s->qid, sizeof(qid));
 	pcl_session_reset(s);
+	memcpy(s->qid, qid, sizeof(qid));
 	s->in_txn = true;
 	if (!pcl_copy(s->sender, sizeof(s->sender), sender ? sender : ""))
 		pcl_session_trace(s, PCL_STAGE_MAIL, "sender", "cut",
@@ -531,7 +549,9 @@ tag_header(struct pcl_session *s)
 	char value[PCL_LINE_MAX] = "";
 
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
-		for (size_t j = 0; j < scopes[i]->count; j++) {
+		for (size_t j = 0; scope_active(s, scopes[i]) &&
+				   j < scopes[i]->count;
+		     j++) {
 			const struct pcl_finding *f = &scopes[i]->items[j];
 
 			if (f->action != PCL_ACT_TAG || f->dry_run)
@@ -579,10 +599,13 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 				     PCL_STAGE_DATA, f);
 		return;
 	}
-	pcl_session_trace(s, PCL_STAGE_DATA, "verdict", "accept",
-			  "%zu header(s) to add", s->add.count);
-	pcl_session_log_line(s, s->add.count ? "accept tagged" : "accept",
-			     PCL_STAGE_DATA, NULL);
+	if (f && f->action == PCL_ACT_TAG)
+		d->action = PCL_ACT_TAG;
+	pcl_session_trace(s, PCL_STAGE_DATA, "verdict",
+			  pcl_action_name(d->action), "%zu header(s) to add",
+			  s->add.count);
+	pcl_session_log_line(s, pcl_action_name(d->action), PCL_STAGE_DATA,
+			     NULL);
 }
 
 /* pcl_session_header_count - headers to add */

@@ -147,7 +147,7 @@ static const struct session_case cases[] = {
      PCL_ACT_ACCEPT,
      {PCL_ACT_ACCEPT},
      NULL,
-     PCL_ACT_ACCEPT,
+     PCL_ACT_TAG,
      "X-Portcullis-Tag: helo_non_fqdn"},
     {"immediate enforcement at HELO",
      BASE "enforce_stage = immediate\n",
@@ -273,7 +273,7 @@ static const struct session_case cases[] = {
      PCL_ACT_ACCEPT,
      {PCL_ACT_ACCEPT},
      NULL,
-     PCL_ACT_ACCEPT,
+     PCL_ACT_TAG,
      "X-Portcullis-Tag: helo_non_fqdn"},
     {"sendmail path refused at end of message",
      "internal_networks =\nhelo_own_names = mx.example.org\n"

@@ -1,8 +1,7 @@
 #!/bin/sh
 # keys_documented - every configuration key the daemon knows (from
-# "portcullis -d") appears in the shipped example configuration and in
-# the README's key list, so the documentation cannot drift from the key
-# table. TAP output, one line per document.
+# "portcullis -d") appears in the shipped example configuration, so the
+# documentation cannot drift from the key table. TAP output.
 set -u
 bin=${PORTCULLIS:-./portcullis}
 src=${srcdir:-.}
