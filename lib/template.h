@@ -1,6 +1,8 @@
 /*
  * template - reply text with $variables, in the spirit of Postfix's
- * rbl_reply_maps: "$name" or "${name}", "$$" for a literal "$".
+ * rbl_reply_maps: "$name" or "${name}", "$$" for a literal "$", and
+ * "${name?text}" / "${name:text}" for text shown only when name has a
+ * value / has none (text may use variables too).
  *
  * Templates are checked when the configuration is loaded, against the
  * variables the check that uses them can supply, so an unknown variable
