@@ -1,0 +1,386 @@
+/*
+ * conf_values - one parser per value type of the key table
+ *
+ * Each parser turns a value's text into its typed field, or fails with
+ * a message that names the key; the caller adds the file and line.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "access.h"
+#include "conf_int.h"
+#include "log.h"
+#include "template.h"
+#include "util.h"
+
+/* pcl_conf_words_clear - free a word list */
+void
+pcl_conf_words_clear(struct pcl_words *w)
+{
+	for (size_t i = 0; i < w->count; i++)
+		free(w->items[i]);
+	free(w->items);
+	w->items = NULL;
+	w->count = 0;
+}
+
+/* pcl_conf_words_split - split text at commas and white space */
+int
+pcl_conf_words_split(const char *text, struct pcl_words *out)
+{
+	const char *p = text;
+
+	pcl_conf_words_clear(out);
+	while (*p) {
+		size_t n;
+		char **grown;
+
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, ", \t\r\n");
+		grown = realloc(out->items, (out->count + 1) * sizeof(char *));
+		if (grown == NULL)
+			return -1;
+		out->items = grown;
+		out->items[out->count] = strndup(p, n);
+		if (out->items[out->count] == NULL)
+			return -1;
+		out->count++;
+		p += n;
+	}
+	return 0;
+}
+
+/* tables_clear - close every table of a list */
+static void
+tables_clear(struct pcl_tables *t)
+{
+	for (size_t i = 0; i < t->count; i++)
+		pcl_table_free(t->items[i]);
+	free(t->items);
+	t->items = NULL;
+	t->count = 0;
+}
+
+/* tables_open - open each type:/path of text; 0 or -1 with err */
+static int
+tables_open(const char *text, struct pcl_tables *out, char *err, size_t errlen)
+{
+	struct pcl_words w = {0};
+	int rc = -1;
+
+	tables_clear(out);
+	if (pcl_conf_words_split(text, &w) < 0) {
+		pcl_copy(err, errlen, "out of memory");
+		goto out;
+	}
+	out->items = calloc(w.count ? w.count : 1, sizeof(*out->items));
+	if (out->items == NULL) {
+		pcl_copy(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < w.count; i++) {
+		const char *colon = strchr(w.items[i], ':');
+
+		/* The daemon runs in "/"; a relative path would change its
+		 * meaning between start and reload. */
+		if (colon && colon[1] != '/') {
+			pcl_format(err, errlen, "table path must be absolute: "
+				   "\"%s\"", w.items[i]);
+			goto out;
+		}
+		out->items[i] = pcl_table_open(w.items[i],
+					       pcl_access_check_value, err,
+					       errlen);
+		if (out->items[i] == NULL)
+			goto out;
+		out->count++;
+	}
+	rc = 0;
+out:
+	pcl_conf_words_clear(&w);
+	return rc;
+}
+
+/* check_socket - the libmilter socket forms, checked here because
+ * libmilter would only log a bad one (and wraps a port over 65535) */
+static int
+check_socket(const char *text, char *err, size_t errlen)
+{
+	const char *rest;
+	char *end;
+	long port;
+
+	if (strncmp(text, "unix:", 5) == 0 || strncmp(text, "local:", 6) == 0) {
+		rest = strchr(text, ':') + 1;
+		if (*rest != '/') {
+			pcl_format(err, errlen, "milter_socket: socket path "
+				   "must be absolute: \"%s\"", text);
+			return -1;
+		}
+		/* sizeof(sockaddr_un.sun_path) is 108 on Linux */
+		if (strlen(rest) >= 108) {
+			pcl_format(err, errlen, "milter_socket: socket path "
+				   "longer than 107 characters");
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(text, "inet:", 5) == 0 || strncmp(text, "inet6:", 6) == 0) {
+		rest = strchr(text, ':') + 1;
+		errno = 0;
+		port = strtol(rest, &end, 10);
+		if (end == rest || errno || port < 1 || port > 65535 ||
+		    (*end != '\0' && *end != '@') ||
+		    (*end == '@' && end[1] == '\0')) {
+			pcl_format(err, errlen, "milter_socket: expected "
+				   "inet:PORT@HOST with PORT 1..65535, not "
+				   "\"%s\"", text);
+			return -1;
+		}
+		return 0;
+	}
+	pcl_format(err, errlen, "milter_socket: expected unix:/path, "
+		   "local:/path, inet:PORT@HOST or inet6:PORT@HOST, not \"%s\"",
+		   text);
+	return -1;
+}
+
+/* parse_time - "30", "30s", "5m", "2h", "1d" to seconds */
+static int
+parse_time(const char *text, long *out)
+{
+	char *end;
+	long v, mult = 1;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (end == text || errno != 0 || v < 0)
+		return -1;
+	if (*end) {
+		switch (tolower((unsigned char)*end)) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		default:
+			return -1;
+		}
+		if (end[1] != '\0')
+			return -1;
+	}
+	if (v > __LONG_MAX__ / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* check_dry_run - every word is "all" or a check name; 0 or -1 */
+static int
+check_dry_run(const struct pcl_words *w, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < w->count; i++) {
+		bool known = strcmp(w->items[i], "all") == 0;
+
+		for (size_t j = 0; pcl_conf_check_names[j]; j++)
+			if (strcmp(w->items[i], pcl_conf_check_names[j]) == 0)
+				known = true;
+		if (!known) {
+			pcl_format(err, errlen, "dry_run: unknown check \"%s\"",
+				   w->items[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* parse_reply - a reply key: "NNN X.Y.Z template" */
+static int
+parse_reply(const char *text, char **out, char *err, size_t errlen)
+{
+	struct pcl_reply r;
+
+	if (pcl_reply_parse(text, &r, err, errlen) < 0)
+		return -1;
+	if (r.code == 0) {
+		pcl_copy(err, errlen, "reply must start with a 4xx or 5xx code");
+		return -1;
+	}
+	if (pcl_template_check(text, pcl_template_vars_session, err, errlen) < 0)
+		return -1;
+	free(*out);
+	*out = strdup(text);
+	if (*out == NULL) {
+		pcl_copy(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* pcl_conf_parse_value - parse text into the typed field of k; 0 or -1 */
+int
+pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const char *text,
+	    char *err, size_t errlen)
+{
+	void *f = pcl_conf_field(c, k);
+	long n;
+	char *end;
+
+	switch (k->type) {
+	case PCL_CT_BOOL:
+		if (strcasecmp(text, "yes") == 0 || strcasecmp(text, "true") == 0)
+			*(bool *)f = true;
+		else if (strcasecmp(text, "no") == 0 ||
+			 strcasecmp(text, "false") == 0)
+			*(bool *)f = false;
+		else {
+			pcl_format(err, errlen, "%s: expected yes or no, not "
+				   "\"%s\"", k->name, text);
+			return -1;
+		}
+		return 0;
+	case PCL_CT_INT:
+	case PCL_CT_TIME:
+		if (k->type == PCL_CT_INT) {
+			errno = 0;
+			n = strtol(text, &end, 10);
+			if (end == text || *end || errno)
+				n = -1, end = NULL;
+		} else if (parse_time(text, &n) < 0) {
+			end = NULL;
+		} else {
+			end = (char *)"";
+		}
+		if (end == NULL) {
+			pcl_format(err, errlen, "%s: bad number \"%s\"", k->name,
+				   text);
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			pcl_format(err, errlen, "%s: %ld is out of range "
+				   "%ld..%ld", k->name, n, k->min, k->max);
+			return -1;
+		}
+		*(long *)f = n;
+		return 0;
+	case PCL_CT_SOCKET:
+		if (check_socket(text, err, errlen) < 0)
+			return -1;
+		/* stored as a string */
+		__attribute__((fallthrough));
+	case PCL_CT_STRING:
+		/* checked here, not in resolve(), so the error has a line */
+		if (f == &c->syslog_facility &&
+		    pcl_log_facility_parse(text) < 0) {
+			pcl_format(err, errlen, "%s: unknown facility \"%s\"",
+				   k->name, text);
+			return -1;
+		}
+		free(*(char **)f);
+		*(char **)f = strdup(text);
+		if (*(char **)f == NULL)
+			goto oom;
+		return 0;
+	case PCL_CT_LIST:
+		if (pcl_conf_words_split(text, f) < 0)
+			goto oom;
+		if (f == &c->dry_run)
+			return check_dry_run(f, err, errlen);
+		return 0;
+	case PCL_CT_ACTION:
+		if (pcl_action_parse(text, f) < 0) {
+			pcl_format(err, errlen, "%s: unknown action \"%s\" "
+				   "(accept, tag, quarantine, discard, "
+				   "tempfail, reject)", k->name, text);
+			return -1;
+		}
+		return 0;
+	case PCL_CT_ONERR:
+		if (*text == '\0' && strcmp(k->name, "on_error") != 0)
+			return 0; /* resolved later */
+		if (pcl_on_error_parse(text, f) < 0) {
+			pcl_format(err, errlen, "%s: expected accept, tempfail "
+				   "or reject, not \"%s\"", k->name, text);
+			return -1;
+		}
+		return 0;
+	case PCL_CT_REPLY:
+		if (parse_reply(text, f, err, errlen) < 0)
+			goto prefixed;
+		return 0;
+	case PCL_CT_TABLES:
+		if (tables_open(text, f, err, errlen) < 0)
+			return -1; /* err names the file and line */
+		return 0;
+	case PCL_CT_CIDRS:
+		pcl_cidr_list_clear(f);
+		if (pcl_cidr_list_parse(text, f, err, errlen) < 0)
+			goto prefixed;
+		return 0;
+	case PCL_CT_STAGE:
+		if (strcasecmp(text, "rcpt") == 0)
+			*(enum pcl_enforce *)f = PCL_ENFORCE_RCPT;
+		else if (strcasecmp(text, "immediate") == 0)
+			*(enum pcl_enforce *)f = PCL_ENFORCE_IMMEDIATE;
+		else {
+			pcl_format(err, errlen, "%s: expected rcpt or "
+				   "immediate, not \"%s\"", k->name, text);
+			return -1;
+		}
+		return 0;
+	}
+	pcl_format(err, errlen, "%s: internal error: unknown type", k->name);
+	return -1;
+oom:
+	pcl_copy(err, errlen, "out of memory");
+	return -1;
+prefixed: {
+	char msg[PCL_ERR_MAX];
+
+	pcl_format(msg, sizeof(msg), "%s: %s", k->name, err);
+	pcl_copy(err, errlen, msg);
+	return -1;
+}
+}
+
+/* pcl_conf_value_free - release the typed field of k */
+void
+pcl_conf_value_free(struct pcl_conf *c, const struct pcl_conf_key *k)
+{
+	void *f = pcl_conf_field(c, k);
+
+	switch (k->type) {
+	case PCL_CT_STRING:
+	case PCL_CT_SOCKET:
+	case PCL_CT_REPLY:
+		free(*(char **)f);
+		*(char **)f = NULL;
+		break;
+	case PCL_CT_LIST:
+		pcl_conf_words_clear(f);
+		break;
+	case PCL_CT_TABLES:
+		tables_clear(f);
+		break;
+	case PCL_CT_CIDRS:
+		pcl_cidr_list_clear(f);
+		break;
+	default:
+		break;
+	}
+}
