@@ -23,6 +23,8 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "dns.h"
+#include "dnsbl.h"
 #include "helo.h"
 #include "policy.h"
 #include "table.h"
@@ -34,6 +36,7 @@ enum pcl_conf_type {
 	PCL_CT_BOOL,	/* yes/no */
 	PCL_CT_INT,	/* decimal, within min..max */
 	PCL_CT_TIME,	/* seconds; suffix s, m, h, d allowed */
+	PCL_CT_MSEC,	/* milliseconds; suffix ms, s, m, h, d */
 	PCL_CT_STRING,
 	PCL_CT_LIST,	/* words */
 	PCL_CT_ACTION,	/* accept tag quarantine discard tempfail reject */
@@ -47,6 +50,7 @@ enum pcl_conf_type {
 
 /* Key flags */
 #define PCL_CK_SECRET 0x1 /* value shown as <redacted> by the dump */
+#define PCL_CK_RBL 0x2	  /* a reply that may use the $rbl_* variables */
 
 struct pcl_conf_key {
 	const char *name;
@@ -119,6 +123,25 @@ struct pcl_conf {
 	struct pcl_cidr_list helo_own_addresses;
 	struct pcl_addr *self_addrs;	/* from helo_own_addresses */
 	struct pcl_helo_self self;	/* names and self_addrs */
+
+	/* DNS */
+	char *dns_servers;
+	long dns_timeout;		/* milliseconds */
+	long dns_attempts;
+	long dns_cache_min_ttl, dns_cache_max_ttl, dns_cache_size;
+	struct pcl_dns *dns;		/* shared with the previous
+					   snapshot when the settings agree */
+
+	/* DNS lists on the client address */
+	char *dqs_key;
+	struct pcl_words dnsbl_site_text;
+	struct pcl_dnsbl_site *dnsbl_sites;	/* parsed from the text */
+	size_t ndnsbl_sites;
+	long dnsbl_threshold, dnsbl_allowlist_threshold;
+	struct pcl_check_conf dnsbl;
+	enum pcl_on_error dnsbl_on_error;
+	struct pcl_tables dnsbl_exceptions;
+	bool dnsbl_skip_local;
 
 	int refs;	/* guarded by snapshot.c's lock */
 };

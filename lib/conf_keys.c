@@ -100,6 +100,45 @@ const struct pcl_conf_key pcl_conf_keys[] = {
 	 "names that only this host may use (empty: myhostname)"},
 	{"helo_own_addresses", PCL_CT_CIDRS, "", NOB, OFF(helo_own_addresses),
 	 0, "addresses that only this host may use (empty: its interfaces)"},
+
+	/* DNS */
+	{"dns_servers", PCL_CT_STRING, "", NOB, OFF(dns_servers), 0,
+	 "resolvers to ask: host, host:port, [v6]:port (empty: "
+	 "/etc/resolv.conf)"},
+	{"dns_timeout", PCL_CT_MSEC, "5s", 100, 60000, OFF(dns_timeout), 0,
+	 "deadline for a lookup, retries included (ms or s)"},
+	{"dns_attempts", PCL_CT_INT, "2", 1, 10, OFF(dns_attempts), 0,
+	 "queries sent per lookup within the deadline, over the servers"},
+	{"dns_cache_min_ttl", PCL_CT_TIME, "60s", 0, 86400,
+	 OFF(dns_cache_min_ttl), 0, "shortest time an answer is cached"},
+	{"dns_cache_max_ttl", PCL_CT_TIME, "1h", 0, 604800,
+	 OFF(dns_cache_max_ttl), 0, "longest time an answer is cached"},
+	{"dns_cache_size", PCL_CT_INT, "10000", 0, 10000000,
+	 OFF(dns_cache_size), 0, "most answers cached (0: no cache)"},
+
+	/* DNS lists on the client address */
+	{"dqs_key", PCL_CT_STRING, "", NOB, OFF(dqs_key), PCL_CK_SECRET,
+	 "Spamhaus DQS access key, used as $dqs_key in list zones"},
+	{"dnsbl_sites", PCL_CT_LIST, "", NOB, OFF(dnsbl_site_text), 0,
+	 "lists as zone[=filter][*weight], postscreen's syntax"},
+	{"dnsbl_threshold", PCL_CT_INT, "1", -1000, 1000, OFF(dnsbl_threshold),
+	 0, "score at or above which dnsbl_action applies"},
+	{"dnsbl_allowlist_threshold", PCL_CT_INT, "0", -1000, 0,
+	 OFF(dnsbl_allowlist_threshold), 0,
+	 "negative: a score at or below it exempts the client (0: off)"},
+	{"dnsbl_action", PCL_CT_ACTION, "reject", NOB, OFF(dnsbl.action), 0,
+	 "action when the score reaches dnsbl_threshold"},
+	{"dnsbl_reply", PCL_CT_REPLY,
+	 "554 5.7.1 Service unavailable; $rbl_class [$rbl_what] blocked "
+	 "using $rbl_domain${rbl_reason?; $rbl_reason}",
+	 NOB, OFF(dnsbl.reply), PCL_CK_RBL,
+	 "reply for a listed client, with Postfix's $rbl_* variables"},
+	{"dnsbl_on_error", PCL_CT_ONERR, "", NOB, OFF(dnsbl_on_error), 0,
+	 "when a list times out or answers an error code (empty: on_error)"},
+	{"dnsbl_exceptions", PCL_CT_TABLES, "", NOB, OFF(dnsbl_exceptions), 0,
+	 "client access(5) tables whose OK skips the DNS lists"},
+	{"dnsbl_skip_local", PCL_CT_BOOL, "yes", NOB, OFF(dnsbl_skip_local), 0,
+	 "loopback, private and link-local clients are not looked up"},
 };
 
 const size_t pcl_conf_nkeys = sizeof(pcl_conf_keys) / sizeof(pcl_conf_keys[0]);
@@ -108,5 +147,5 @@ const char *const pcl_conf_check_names[] = {
 	"client_access",      "helo_access",	       "sender_access",
 	"recipient_access",   "helo_required",	       "helo_invalid",
 	"helo_non_fqdn",      "helo_bare_ip",	       "helo_literal_mismatch",
-	"helo_impersonation", NULL,
+	"helo_impersonation", "dnsbl",		       NULL,
 };

@@ -14,6 +14,75 @@
 #include "conf_int.h"
 #include "util.h"
 
+/* key_where - file and line where a key was set, for error messages */
+static const char *
+key_where(const struct pcl_conf *c, const char *name, int *line)
+{
+	const struct pcl_conf_key *k = pcl_conf_key_find(name);
+
+	*line = c->line[k - pcl_conf_keys];
+	if (*line < 0)
+		return "command line";
+	if (*line == 0 || c->path == NULL)
+		return "built-in configuration";
+	return c->path;
+}
+
+/* resolve_dnsbl - parse the sites now that dqs_key is known, wherever
+ * it stands in the file */
+static void
+resolve_dnsbl(struct pcl_conf *c, struct errs *e)
+{
+	char err[PCL_ERR_MAX], msg[PCL_ERR_MAX + 32];
+	int line;
+	const char *where = key_where(c, "dnsbl_sites", &line);
+
+	c->dnsbl_sites = calloc(c->dnsbl_site_text.count + 1,
+				sizeof(*c->dnsbl_sites));
+	if (c->dnsbl_sites == NULL) {
+		pcl_conf_errs_add(e, where, line, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->dnsbl_site_text.count; i++) {
+		if (pcl_dnsbl_site_parse(c->dnsbl_site_text.items[i],
+					 c->dqs_key, NULL, &c->dnsbl_sites[i],
+					 err, sizeof(err)) < 0) {
+			pcl_format(msg, sizeof(msg), "dnsbl_sites: %s", err);
+			pcl_conf_errs_add(e, where, line, msg);
+			continue;
+		}
+		c->ndnsbl_sites = i + 1;
+	}
+}
+
+/* resolve_dns - the resolver, when a check needs one */
+static void
+resolve_dns(struct pcl_conf *c, struct errs *e)
+{
+	struct pcl_dns_conf dc = {
+		.servers = c->dns_servers,
+		.timeout_ms = (unsigned)c->dns_timeout,
+		.attempts = (unsigned)c->dns_attempts,
+		.cache_min_ttl = (unsigned)c->dns_cache_min_ttl,
+		.cache_max_ttl = (unsigned)c->dns_cache_max_ttl,
+		.cache_max_entries = (size_t)c->dns_cache_size,
+	};
+	char err[PCL_ERR_MAX];
+	int line;
+	const char *where = key_where(c, "dns_servers", &line);
+
+	if (c->dnsbl_site_text.count == 0)
+		return;
+	if (c->dns_cache_min_ttl > c->dns_cache_max_ttl) {
+		pcl_conf_errs_add(e, where, 0, "dns_cache_min_ttl is larger "
+				  "than dns_cache_max_ttl");
+		return;
+	}
+	c->dns = pcl_dns_new(&dc, err, sizeof(err));
+	if (c->dns == NULL)
+		pcl_conf_errs_add(e, where, line, err);
+}
+
 /* pcl_conf_resolve - fill the values that depend on others or on the host */
 void
 pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
@@ -38,6 +107,8 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 			pcl_conf_set_text(c, k->name, pcl_on_error_name(c->on_error));
 		}
 	}
+	resolve_dnsbl(c, e);
+	resolve_dns(c, e);
 	if (c->helo_own_names.count == 0 && c->myhostname) {
 		pcl_conf_words_split(c->myhostname, &c->helo_own_names);
 		pcl_conf_set_text(c, "helo_own_names", c->myhostname);
@@ -87,4 +158,10 @@ pcl_conf_resolved_free(struct pcl_conf *c)
 {
 	free(c->self_addrs);
 	c->self_addrs = NULL;
+	for (size_t i = 0; c->dnsbl_sites && i < c->ndnsbl_sites; i++)
+		pcl_dnsbl_site_clear(&c->dnsbl_sites[i]);
+	free(c->dnsbl_sites);
+	c->dnsbl_sites = NULL;
+	pcl_dns_free(c->dns);
+	c->dns = NULL;
 }

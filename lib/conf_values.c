@@ -153,41 +153,37 @@ check_socket(const char *text, char *err, size_t errlen)
 	return -1;
 }
 
-/* parse_time - "30", "30s", "5m", "2h", "1d" to seconds */
+/* parse_duration - "30", "30s", "500ms", "5m", "2h", "1d"; a bare
+ * number is seconds; the result in seconds, or in milliseconds when
+ * in_ms is set */
 static int
-parse_time(const char *text, long *out)
+parse_duration(const char *text, bool in_ms, long *out)
 {
+	static const struct {
+		const char *suffix;
+		long ms;
+	} units[] = {{"", 1000},	{"s", 1000},	 {"ms", 1},
+		     {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
 	char *end;
-	long v, mult = 1;
+	long v;
 
 	errno = 0;
 	v = strtol(text, &end, 10);
 	if (end == text || errno != 0 || v < 0)
 		return -1;
-	if (*end) {
-		switch (tolower((unsigned char)*end)) {
-		case 's':
-			mult = 1;
-			break;
-		case 'm':
-			mult = 60;
-			break;
-		case 'h':
-			mult = 3600;
-			break;
-		case 'd':
-			mult = 86400;
-			break;
-		default:
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		long ms = units[i].ms;
+
+		if (strcasecmp(end, units[i].suffix) != 0)
+			continue;
+		if (v > __LONG_MAX__ / ms)
 			return -1;
-		}
-		if (end[1] != '\0')
-			return -1;
+		if (!in_ms && (v * ms) % 1000 != 0)
+			return -1; /* "500ms" where seconds are wanted */
+		*out = in_ms ? v * ms : v * ms / 1000;
+		return 0;
 	}
-	if (v > __LONG_MAX__ / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
+	return -1;
 }
 
 /* check_dry_run - every word is "all" or a check name; 0 or -1 */
@@ -211,7 +207,8 @@ check_dry_run(const struct pcl_words *w, char *err, size_t errlen)
 
 /* parse_reply - a reply key: "NNN X.Y.Z template" */
 static int
-parse_reply(const char *text, char **out, char *err, size_t errlen)
+parse_reply(const char *text, const char *const *vars, char **out, char *err,
+	    size_t errlen)
 {
 	struct pcl_reply r;
 
@@ -221,7 +218,7 @@ parse_reply(const char *text, char **out, char *err, size_t errlen)
 		pcl_copy(err, errlen, "reply must start with a 4xx or 5xx code");
 		return -1;
 	}
-	if (pcl_template_check(text, pcl_template_vars_session, err, errlen) < 0)
+	if (pcl_template_check(text, vars, err, errlen) < 0)
 		return -1;
 	free(*out);
 	*out = strdup(text);
@@ -256,12 +253,14 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 		return 0;
 	case PCL_CT_INT:
 	case PCL_CT_TIME:
+	case PCL_CT_MSEC:
 		if (k->type == PCL_CT_INT) {
 			errno = 0;
 			n = strtol(text, &end, 10);
 			if (end == text || *end || errno)
 				n = -1, end = NULL;
-		} else if (parse_time(text, &n) < 0) {
+		} else if (parse_duration(text, k->type == PCL_CT_MSEC, &n) <
+			   0) {
 			end = NULL;
 		} else {
 			end = (char *)"";
@@ -320,7 +319,10 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 		}
 		return 0;
 	case PCL_CT_REPLY:
-		if (parse_reply(text, f, err, errlen) < 0)
+		if (parse_reply(text, (k->flags & PCL_CK_RBL)
+					      ? pcl_template_vars_rbl
+					      : pcl_template_vars_session,
+				f, err, errlen) < 0)
 			goto prefixed;
 		return 0;
 	case PCL_CT_TABLES:

@@ -76,6 +76,8 @@ pcl_session_free(struct pcl_session *s)
 	findings_clear(&s->helo_findings);
 	headers_clear(&s->conn_headers);
 	headers_clear(&s->helo_headers);
+	pcl_dns_batch_free(s->dnsbl_batch);
+	free(s->dnsbl_idx);
 	free(s->trace);
 	pcl_conf_release(s->conf);
 	free(s);
@@ -217,6 +219,18 @@ var_lookup(const char *name, void *ctx)
 		return s->rcpt;
 	if (strcmp(name, "myhostname") == 0)
 		return s->conf->myhostname;
+	if (s->rbl == NULL)
+		return NULL;
+	if (strcmp(name, "rbl_code") == 0)
+		return s->rbl->code;
+	if (strcmp(name, "rbl_class") == 0)
+		return s->rbl->class_;
+	if (strcmp(name, "rbl_what") == 0)
+		return s->rbl->what;
+	if (strcmp(name, "rbl_domain") == 0)
+		return s->rbl->domain;
+	if (strcmp(name, "rbl_txt") == 0 || strcmp(name, "rbl_reason") == 0)
+		return s->rbl->txt;
 	return NULL;
 }
 
@@ -376,6 +390,7 @@ decide(struct pcl_session *s, enum pcl_stage stage, struct pcl_decision *d)
 	memset(d, 0, sizeof(*d));
 	if (s->port == 0)
 		return; /* non_smtpd_milters: judged at end of message */
+	pcl_checks_dnsbl_finish(s);
 	log_dry_runs(s, stage, min);
 	f = strongest(s, min, pcl_action_rank(PCL_ACT_REJECT), true);
 	if (f == NULL)
@@ -414,6 +429,8 @@ pcl_session_connect(struct pcl_session *s, const char *addr,
 		return;
 	}
 	pcl_checks_client(s);
+	if (!trusted(s))
+		pcl_checks_dnsbl_start(s);
 }
 
 /* pcl_session_helo - a HELO or EHLO */
@@ -573,6 +590,7 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 
 	memset(d, 0, sizeof(*d));
 	headers_clear(&s->add);
+	pcl_checks_dnsbl_finish(s);
 	log_dry_runs(s, PCL_STAGE_DATA, min);
 	if (s->port == 0) /* non_smtpd_milters: nothing was enacted before */
 		max = pcl_action_rank(PCL_ACT_REJECT);

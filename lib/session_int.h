@@ -24,6 +24,15 @@ struct headers {
 	size_t count, cap;
 };
 
+/* The $rbl_* values while a DNS list reply is expanded. */
+struct pcl_rbl_vars {
+	const char *code;	/* the SMTP reply code, as Postfix's */
+	const char *class_;	/* "Client host", "Helo command", ... */
+	const char *what;	/* the address or domain looked up */
+	const char *domain;	/* the list's public name */
+	const char *txt;	/* its TXT record, or "" */
+};
+
 /* The most trace lines kept; one more says the rest was cut. */
 #define PCL_TRACE_MAX 1000
 
@@ -44,6 +53,10 @@ struct pcl_session {
 	bool conn_exempt;		/* client_access said OK */
 	struct findings conn;		/* client checks */
 	struct headers conn_headers;	/* PREPEND from client/helo maps */
+	struct pcl_dns_batch *dnsbl_batch; /* sent at connect */
+	int *dnsbl_idx;			/* per site: A, TXT query index */
+	bool dnsbl_pending;		/* answers not collected yet */
+	const struct pcl_rbl_vars *rbl;	/* during a DNS list reply */
 
 	/* HELO (replaced by each HELO/EHLO) */
 	bool helo_seen;
@@ -93,5 +106,9 @@ void pcl_checks_sender(struct pcl_session *s);
  * on, and fills *f with a per-recipient finding when the recipient map
  * decided against it (f->action != accept) */
 int pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *f);
+
+/* session_dnsbl.c */
+void pcl_checks_dnsbl_start(struct pcl_session *s);
+void pcl_checks_dnsbl_finish(struct pcl_session *s);
 
 #endif

@@ -21,6 +21,13 @@ const char *const pcl_template_vars_session[] = {
 	"recipient",	  "myhostname",	 "check",     NULL,
 };
 
+const char *const pcl_template_vars_rbl[] = {
+	"client_address", "client_name", "helo_name", "sender",
+	"recipient",	  "myhostname",	 "check",     "rbl_code",
+	"rbl_class",	  "rbl_what",	 "rbl_domain", "rbl_txt",
+	"rbl_reason",	  NULL,
+};
+
 /* The state of one check or expansion. */
 struct walk {
 	const char *const *vars;	/* check: the known names */

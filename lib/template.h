@@ -15,8 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Variable names a template may use; NULL-terminated. */
+/* Variable names a template may use; NULL-terminated. The session's,
+ * and those plus the DNS list variables of Postfix's rbl_reply_maps
+ * ($rbl_code, $rbl_class, $rbl_what, $rbl_domain, $rbl_txt,
+ * $rbl_reason). */
 extern const char *const pcl_template_vars_session[];
+extern const char *const pcl_template_vars_rbl[];
 
 /* Longest variable name. */
 #define PCL_TEMPLATE_NAME_MAX 32

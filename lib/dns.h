@@ -1,0 +1,172 @@
+/*
+ * dns - the one DNS client of portcullis (the only ldns user)
+ *
+ * Every lookup of the daemon goes through here: DNSBL and DBL queries,
+ * SPF records, DKIM keys. One setting (dns_servers) points them all at
+ * the admin's resolver, or at a test server on 127.0.0.1:PORT.
+ *
+ * Queries are sent over UDP on connect()ed sockets (the kernel drops
+ * datagrams from other sources), each with a random ID, and a reply is
+ * taken only when its ID, question name, type and class match. A
+ * truncated reply is retried over TCP. Independent queries go out
+ * together in a batch and are awaited together against one deadline, so
+ * N lists cost one round trip, not N. A batch may be sent early (at
+ * connect) and awaited later (at RCPT): the answers wait in the socket
+ * buffers meanwhile.
+ *
+ * Answers are cached by (name, type) in one shared, mutex-guarded,
+ * size-bounded cache, for their TTL clamped to cache_min_ttl ..
+ * cache_max_ttl (postscreen's 60 s .. 1 h by default); NXDOMAIN and
+ * NODATA are cached too (RFC 2308: the SOA minimum, clamped the same
+ * way). Temporary failures are never cached.
+ *
+ * Thread safety: a struct pcl_dns is shared by all threads; a batch
+ * belongs to one session at a time.
+ */
+#ifndef PCL_DNS_H
+#define PCL_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+
+/* RR types used by portcullis (values of RFC 1035 and successors). */
+#define PCL_DNS_A 1
+#define PCL_DNS_PTR 12
+#define PCL_DNS_MX 15
+#define PCL_DNS_TXT 16
+#define PCL_DNS_AAAA 28
+
+enum pcl_dns_status {
+	PCL_DNS_PENDING = 0, /* not answered yet */
+	PCL_DNS_FOUND,       /* one or more records of the type */
+	PCL_DNS_NXDOMAIN,    /* the name does not exist */
+	PCL_DNS_NODATA,      /* the name exists, no records of the type */
+	PCL_DNS_TEMPFAIL,    /* timeout, SERVFAIL, REFUSED, network error */
+	PCL_DNS_PERMFAIL,    /* malformed name or reply, FORMERR, NOTIMP */
+};
+
+/* One record of an answer, by type. */
+struct pcl_dns_rr {
+	uint32_t ttl;
+	union {
+		struct pcl_addr addr; /* A, AAAA */
+		struct {
+			uint16_t preference;
+			char *host; /* no trailing dot */
+		} mx;
+		char *name; /* PTR target, no trailing dot */
+		struct {
+			char *text; /* the strings of one TXT RR joined */
+			size_t len; /* bytes (TXT may hold NUL bytes) */
+		} txt;
+	} u;
+};
+
+/* An answer: immutable once complete. */
+struct pcl_dns_answer {
+	enum pcl_dns_status status;
+	int rcode;    /* the DNS RCODE, -1 when no reply */
+	uint32_t ttl; /* the (clamped) time it is cached for */
+	bool from_cache;
+	int type;
+	size_t count;
+	struct pcl_dns_rr *rrs; /* count records of type, in reply order */
+	/* The whole reply as received (for libopendkim's DNS hook, which
+	 * parses wire format itself), error replies included; cached
+	 * answers have it too (the cache keeps replies). NULL when no
+	 * reply came: timeout, network error, bad name. */
+	unsigned char *wire;
+	size_t wirelen;
+	char error[128]; /* why, for TEMPFAIL and PERMFAIL */
+};
+
+struct pcl_dns_conf {
+	const char *servers;      /* "host", "host:port", "[v6]:port", list;
+	                             "" or NULL: nameserver lines of
+	                             resolv_conf */
+	const char *resolv_conf;  /* default "/etc/resolv.conf" */
+	unsigned timeout_ms;      /* whole lookup deadline, default 5000 */
+	unsigned attempts;        /* sends per query over the servers, ≥ 1,
+	                             default 2 */
+	unsigned cache_min_ttl;   /* seconds, default 60 */
+	unsigned cache_max_ttl;   /* seconds, default 3600 */
+	size_t cache_max_entries; /* 0 = no cache; default 10000 */
+};
+/* In timeout_ms, attempts, cache_min_ttl and cache_max_ttl, 0 means
+ * the default; in cache_max_entries it turns the cache off. Limits:
+ * timeout_ms ≤ 600000, attempts ≤ 16, cache_min_ttl ≤ cache_max_ttl,
+ * at most 8 servers. */
+
+struct pcl_dns;
+
+/* pcl_dns_new - a resolver; NULL with err (e.g. "dns_servers: bad
+ * address \"x\"", "no nameserver in /etc/resolv.conf") */
+struct pcl_dns *pcl_dns_new(const struct pcl_dns_conf *conf, char *err,
+                            size_t errlen);
+void pcl_dns_free(struct pcl_dns *dns);
+
+/* pcl_dns_servers_format - the servers in use as text, comma separated
+ * ("192.0.2.1:53,[2001:db8::1]:53"), for the startup log line and
+ * tests; returns how many there are */
+size_t pcl_dns_servers_format(const struct pcl_dns *dns, char *buf, size_t len);
+
+/* pcl_dns_set_clock - tests pin the clock the cache uses (NULL: the
+ * real monotonic clock, in seconds) */
+void pcl_dns_set_clock(struct pcl_dns *dns, time_t (*now)(void));
+
+/* pcl_dns_cache_flush - forget every cached answer */
+void pcl_dns_cache_flush(struct pcl_dns *dns);
+
+/* Counters since pcl_dns_new, for tests and benchmarks. */
+struct pcl_dns_stats {
+	uint64_t queries_sent; /* datagrams and TCP queries sent */
+	uint64_t cache_hits;
+	uint64_t cache_misses;
+	uint64_t mismatched; /* replies dropped: ID/question mismatch */
+};
+void pcl_dns_stats(struct pcl_dns *dns, struct pcl_dns_stats *out);
+
+/* A batch of independent queries awaited together. */
+struct pcl_dns_batch;
+
+struct pcl_dns_batch *pcl_dns_batch_new(struct pcl_dns *dns);
+
+/* pcl_dns_batch_add - queue a query; returns its index, or -1 (out of
+ * memory: the batch answers it TEMPFAIL). A name that is not a valid
+ * domain name (empty label, label over 63, name over 253, bad bytes)
+ * is answered PERMFAIL at once without a query. */
+int pcl_dns_batch_add(struct pcl_dns_batch *b, const char *name, int type);
+
+/* pcl_dns_batch_send - answer what the cache knows, send the rest now;
+ * the deadline starts here. Queries added later are sent by the next
+ * send or by wait. */
+void pcl_dns_batch_send(struct pcl_dns_batch *b);
+
+/* pcl_dns_batch_wait - wait until every query is answered or the
+ * deadline (send time + timeout_ms) passes; unanswered queries become
+ * TEMPFAIL "timeout". Returns at once when all are answered. */
+void pcl_dns_batch_wait(struct pcl_dns_batch *b);
+
+/* pcl_dns_batch_answer - the answer of query i (PENDING before wait);
+ * NULL when there is no query i. Valid until pcl_dns_batch_free. */
+const struct pcl_dns_answer *pcl_dns_batch_answer(const struct pcl_dns_batch *b,
+                                                  int i);
+
+/* pcl_dns_batch_free - close sockets, free answers; NULL is safe */
+void pcl_dns_batch_free(struct pcl_dns_batch *b);
+
+/* pcl_dns_lookup - one query, synchronously; the answer is the
+ * caller's (free with pcl_dns_answer_free); never NULL except out of
+ * memory */
+struct pcl_dns_answer *pcl_dns_lookup(struct pcl_dns *dns, const char *name,
+                                      int type);
+void pcl_dns_answer_free(struct pcl_dns_answer *a);
+
+/* pcl_dns_status_name - "found", "nxdomain", ... */
+const char *pcl_dns_status_name(enum pcl_dns_status s);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * dns_int - internals shared by dns.c, dns_batch.c, dns_wire.c and
+ * dns_cache.c; no other module includes this
+ *
+ * dns.c       the resolver object, server lists, pcl_dns_lookup
+ * dns_batch.c batches: sockets, poll loop, retries, TCP fallback
+ * dns_wire.c  the ldns side: names, queries, reply matching, decoding
+ * dns_cache.c the shared (name, type) cache of reply bytes
+ */
+#ifndef PCL_DNS_INT_H
+#define PCL_DNS_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dns.h"
+#include "util.h"
+
+#define DNS_SERVERS_MAX 8 /* resolv.conf has 3; room for a list */
+#define DNS_ATTEMPTS_MAX 16
+#define DNS_TIMEOUT_MAX 600000 /* ms */
+#define DNS_DEFAULT_TIMEOUT 5000
+#define DNS_DEFAULT_ATTEMPTS 2
+#define DNS_DEFAULT_MIN_TTL 60
+#define DNS_DEFAULT_MAX_TTL 3600
+#define DNS_MSG_MAX 65535 /* largest DNS message (TCP length field) */
+#define DNS_HEADER 12
+#define DNS_CNAME_HOPS 16 /* longest CNAME chain followed in a reply */
+
+/* RCODEs of RFC 1035 */
+#define DNS_NOERROR 0
+#define DNS_FORMERR 1
+#define DNS_SERVFAIL 2
+#define DNS_NXDOMAIN 3
+#define DNS_NOTIMP 4
+#define DNS_REFUSED 5
+
+struct dns_server {
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char text[PCL_ADDR_TEXT_MAX + 24]; /* "[2001:db8::1]:53", for errors */
+};
+
+struct dns_cache;
+
+struct pcl_dns {
+	struct dns_server servers[DNS_SERVERS_MAX];
+	size_t nservers;
+	unsigned timeout_ms;
+	unsigned attempts;
+	unsigned min_ttl;
+	unsigned max_ttl;
+	struct dns_cache *cache; /* NULL: caching is off */
+	atomic_uint_fast64_t queries_sent;
+	atomic_uint_fast64_t cache_hits;
+	atomic_uint_fast64_t cache_misses;
+	atomic_uint_fast64_t mismatched;
+};
+
+/* dns_count - bump one counter of dns (relaxed: only totals matter) */
+static inline void
+dns_count(atomic_uint_fast64_t *counter)
+{
+	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
+
+/* dns_wire.c */
+
+/* dns_name_normalize - check a query name and copy it lower-cased
+ * without its trailing dot into out (PCL_DOMAIN_MAX + 1 bytes);
+ * 0, or -1 with the reason in err */
+int dns_name_normalize(const char *name, char *out, char *err, size_t errlen);
+
+/* dns_query_build - the query for (name, type) with id and RD set, in
+ * a new buffer preceded by its 2-byte TCP length; 0 or -1 (no memory) */
+int dns_query_build(const char *name, int type, uint16_t id,
+                    unsigned char **out, size_t *outlen);
+
+enum dns_match {
+	DNS_MATCH_OK, /* the reply to this query */
+	DNS_MATCH_NO, /* someone else's reply, or a forgery */
+};
+
+/* dns_reply_match - does reply answer query (ID, QR, question name
+ * compared case-insensitively, type, class); both in wire form without
+ * the TCP length */
+enum dns_match dns_reply_match(const unsigned char *reply, size_t rlen,
+                               const unsigned char *query, size_t qlen);
+
+/* dns_reply_rcode, dns_reply_truncated - header fields of a reply that
+ * passed dns_reply_match */
+int dns_reply_rcode(const unsigned char *reply);
+bool dns_reply_truncated(const unsigned char *reply);
+
+/* dns_reply_decode - fill a (status, rcode, ttl, rrs, error) from a
+ * matched reply; the TTL is clamped to min_ttl..max_ttl; 0, or -1 when
+ * out of memory (a is then TEMPFAIL) */
+int dns_reply_decode(const unsigned char *reply, size_t rlen, const char *qname,
+                     int qtype, unsigned min_ttl, unsigned max_ttl,
+                     struct pcl_dns_answer *a);
+
+/* dns_rcode_name - "NOERROR", "SERVFAIL", ... or "RCODE 11" */
+const char *dns_rcode_name(int rcode, char *buf, size_t len);
+
+/* dns_answer_clear - free what a holds and reset it to PENDING */
+void dns_answer_clear(struct pcl_dns_answer *a);
+
+/* dns_answer_fail - set a to status with a formatted reason */
+void dns_answer_fail(struct pcl_dns_answer *a, enum pcl_dns_status status,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* dns_cache.c */
+
+struct dns_cache *dns_cache_new(size_t max_entries);
+void dns_cache_free(struct dns_cache *c);
+void dns_cache_set_clock(struct dns_cache *c, time_t (*now)(void));
+void dns_cache_flush(struct dns_cache *c);
+
+/* dns_cache_get - a copy of the reply cached for (name, type) and the
+ * seconds it has left: 1 hit, 0 miss or no memory */
+int dns_cache_get(struct dns_cache *c, const char *name, int type,
+                  unsigned char **wire, size_t *wirelen, uint32_t *ttl_left);
+
+/* dns_cache_put - remember a reply for ttl seconds (0: not at all) */
+void dns_cache_put(struct dns_cache *c, const char *name, int type,
+                   const unsigned char *wire, size_t wirelen, uint32_t ttl);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * session_dnsbl - DNS lists on the client address, postscreen-style
+ *
+ * The queries for every site leave at connect, in one batch, and are
+ * collected when a verdict is first needed (RCPT by default), so the
+ * lists answer while the client says HELO and MAIL. The score is the
+ * sum of the weights of the sites whose answer matches their filter; at
+ * or above dnsbl_threshold the client gets dnsbl_action; at or below a
+ * negative dnsbl_allowlist_threshold it is exempt from the remaining
+ * checks of the connection, as postscreen does.
+ *
+ * A site that times out, fails, or answers an error code (Spamhaus's
+ * 127.255.255.x) counts as not listed and, unless dnsbl_on_error is
+ * accept, adds an on_error finding. What people see names a site by its
+ * public name only: the DQS key never leaves the query.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "session_int.h"
+
+/* wants_txt - does the reply use the TXT record */
+static bool
+wants_txt(const struct pcl_conf *c)
+{
+	return strstr(c->dnsbl.reply, "rbl_txt") != NULL ||
+	       strstr(c->dnsbl.reply, "rbl_reason") != NULL;
+}
+
+/* exempted - does dnsbl_exceptions say OK for this client */
+static bool
+exempted(struct pcl_session *s)
+{
+	const struct pcl_tables *t = &s->conf->dnsbl_exceptions;
+
+	for (size_t i = 0; i < t->count; i++) {
+		struct pcl_access_result r;
+		char matched[PCL_ADDRESS_MAX + 1], err[PCL_ERR_MAX];
+		enum pcl_table_status st;
+
+		st = pcl_access_lookup(t->items[i], PCL_ACCESS_CLIENT,
+				       *s->name ? s->name : NULL, s->addr, &r,
+				       matched, sizeof(matched), err,
+				       sizeof(err));
+		if (st == PCL_TABLE_FOUND && r.kind == PCL_ACCESS_OK) {
+			pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "exempt",
+					  "%s: %s OK",
+					  pcl_table_spec(t->items[i]), matched);
+			return true;
+		}
+		if (st == PCL_TABLE_ERROR)
+			pcl_log(LOG_WARNING, "dnsbl_exceptions lookup error: "
+				"%s", err);
+	}
+	return false;
+}
+
+/* pcl_checks_dnsbl_start - send every site's query */
+void
+pcl_checks_dnsbl_start(struct pcl_session *s)
+{
+	const struct pcl_conf *c = s->conf;
+	char name[PCL_DOMAIN_MAX + 1];
+	enum pcl_addr_class cls;
+
+	if (c->ndnsbl_sites == 0 || c->dns == NULL || !s->have_addr)
+		return;
+	cls = pcl_addr_classify(&s->caddr);
+	if (c->dnsbl_skip_local && cls != PCL_ADDR_PUBLIC) {
+		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "skip",
+				  "%s is not a public address", s->addr);
+		return;
+	}
+	if (exempted(s))
+		return;
+	s->dnsbl_idx = calloc(c->ndnsbl_sites * 2, sizeof(int));
+	s->dnsbl_batch = pcl_dns_batch_new(c->dns);
+	if (s->dnsbl_idx == NULL || s->dnsbl_batch == NULL) {
+		s->error = true;
+		return;
+	}
+	for (size_t i = 0; i < c->ndnsbl_sites; i++) {
+		const struct pcl_dnsbl_site *site = &c->dnsbl_sites[i];
+
+		s->dnsbl_idx[2 * i] = -1;
+		s->dnsbl_idx[2 * i + 1] = -1;
+		if (!pcl_dnsbl_ip_query(&s->caddr, site->zone, name,
+					sizeof(name)))
+			continue; /* traced as an error when collected */
+		s->dnsbl_idx[2 * i] =
+			pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_A);
+		if (wants_txt(c))
+			s->dnsbl_idx[2 * i + 1] = pcl_dns_batch_add(
+				s->dnsbl_batch, name, PCL_DNS_TXT);
+	}
+	pcl_dns_batch_send(s->dnsbl_batch);
+	s->dnsbl_pending = true;
+}
+
+/* site_error - trace and remember a site that could not answer */
+static void
+site_error(struct pcl_session *s, const struct pcl_dnsbl_site *site,
+	   const char *why, char *errors, size_t len)
+{
+	pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "error", "%s: %s",
+			  site->public_name, why);
+	if (s->log)
+		pcl_log(LOG_WARNING, "%s: dnsbl error list=%s client=%s "
+			"error=\"%s\"", *s->qid ? s->qid : "NOQUEUE",
+			site->public_name, s->addr, why);
+	pcl_append(errors, len, "%s%s: %s", *errors ? "; " : "",
+		   site->public_name, why);
+}
+
+/* answer_addrs - the addresses of an A answer */
+static size_t
+answer_addrs(const struct pcl_dns_answer *a, struct pcl_addr *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; a->status == PCL_DNS_FOUND && i < a->count; i++)
+		if (n < max)
+			out[n++] = a->rrs[i].u.addr;
+	return n;
+}
+
+/* txt_of - the first TXT string of an answer, the DQS key removed */
+static void
+txt_of(const struct pcl_session *s, int idx, char *out, size_t len)
+{
+	const struct pcl_dns_answer *a;
+
+	*out = '\0';
+	if (idx < 0)
+		return;
+	a = pcl_dns_batch_answer(s->dnsbl_batch, idx);
+	if (a == NULL || a->status != PCL_DNS_FOUND || a->count == 0)
+		return;
+	pcl_dnsbl_redact(a->rrs[0].u.txt.text, s->conf->dqs_key, out, len);
+}
+
+/* listed_finding - the dnsbl finding for a client at the threshold */
+static void
+listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
+	       const struct pcl_addr *code, int best_i, int score)
+{
+	struct pcl_finding *f;
+	char codetext[PCL_ADDR_TEXT_MAX], txt[PCL_REPLY_TEXT_MAX];
+	char smtp_code[4];
+	struct pcl_rbl_vars vars = {0};
+
+	f = pcl_session_find(s, &s->conn, "dnsbl", PCL_STAGE_CONNECT,
+			     s->conf->dnsbl.action);
+	if (f == NULL)
+		return;
+	pcl_addr_format(code, codetext, sizeof(codetext));
+	txt_of(s, s->dnsbl_idx[2 * best_i + 1], txt, sizeof(txt));
+	pcl_format(f->detail, sizeof(f->detail), "list=%s code=%s score=%d",
+		   best->public_name, codetext, score);
+	/* Postfix's $rbl_code is the SMTP code; the reply starts with it
+	 * (checked at load). */
+	memcpy(smtp_code, s->conf->dnsbl.reply, 3);
+	smtp_code[3] = '\0';
+	vars.code = smtp_code;
+	vars.class_ = "Client host";
+	vars.what = s->addr;
+	vars.domain = best->public_name;
+	vars.txt = txt;
+	s->rbl = &vars;
+	pcl_session_reply(s, f, s->conf->dnsbl.reply);
+	s->rbl = NULL;
+	pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "hit",
+			  "score %d >= %ld -> %s%s", score,
+			  s->conf->dnsbl_threshold,
+			  pcl_action_name(f->action),
+			  f->dry_run ? " (dry run)" : "");
+}
+
+/* error_finding - the on_error finding when sites failed */
+static void
+error_finding(struct pcl_session *s, const char *errors)
+{
+	enum pcl_action act = pcl_on_error_action(s->conf->dnsbl_on_error);
+	struct pcl_finding *f;
+
+	if (act == PCL_ACT_ACCEPT)
+		return;
+	f = pcl_session_find(s, &s->conn, "dnsbl", PCL_STAGE_CONNECT, act);
+	if (f == NULL)
+		return;
+	f->from_error = true;
+	pcl_copy(f->detail, sizeof(f->detail), errors);
+	pcl_reply_set(&f->reply, act, 0, act == PCL_ACT_TEMPFAIL ? "4.4.3"
+								 : "5.4.3",
+		      "DNS list lookup failed");
+}
+
+/* pcl_checks_dnsbl_finish - collect the answers and score them */
+void
+pcl_checks_dnsbl_finish(struct pcl_session *s)
+{
+	const struct pcl_conf *c = s->conf;
+	const struct pcl_dnsbl_site *best = NULL;
+	struct pcl_addr best_code = {0};
+	char errors[PCL_FINDING_DETAIL_MAX] = "";
+	int score = 0, best_i = 0;
+
+	if (!s->dnsbl_pending)
+		return;
+	s->dnsbl_pending = false;
+	pcl_dns_batch_wait(s->dnsbl_batch);
+	for (size_t i = 0; i < c->ndnsbl_sites; i++) {
+		const struct pcl_dnsbl_site *site = &c->dnsbl_sites[i];
+		const struct pcl_dns_answer *a;
+		struct pcl_addr addrs[16], code;
+		const char *meaning = NULL;
+		char codetext[PCL_ADDR_TEXT_MAX];
+		size_t n;
+
+		if (s->dnsbl_idx[2 * i] < 0) {
+			site_error(s, site, "no query name", errors,
+				   sizeof(errors));
+			continue;
+		}
+		a = pcl_dns_batch_answer(s->dnsbl_batch, s->dnsbl_idx[2 * i]);
+		if (a->status == PCL_DNS_TEMPFAIL ||
+		    a->status == PCL_DNS_PERMFAIL) {
+			site_error(s, site, *a->error ? a->error :
+				   pcl_dns_status_name(a->status), errors,
+				   sizeof(errors));
+			continue;
+		}
+		n = answer_addrs(a, addrs, sizeof(addrs) / sizeof(addrs[0]));
+		switch (pcl_dnsbl_classify(site, addrs, n, false, &code,
+					   &meaning)) {
+		case PCL_DNSBL_ERROR: {
+			char why[160];
+
+			pcl_addr_format(&code, codetext, sizeof(codetext));
+			pcl_format(why, sizeof(why), "%s (%s)", meaning,
+				   codetext);
+			site_error(s, site, why, errors, sizeof(errors));
+			break;
+		}
+		case PCL_DNSBL_LISTED:
+			score += site->weight;
+			pcl_addr_format(&code, codetext, sizeof(codetext));
+			pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "listed",
+					  "%s: %s weight %d%s",
+					  site->public_name, codetext,
+					  site->weight,
+					  a->from_cache ? " (cached)" : "");
+			if (site->weight > 0 &&
+			    (best == NULL || site->weight > best->weight)) {
+				best = site;
+				best_code = code;
+				best_i = (int)i;
+			}
+			break;
+		case PCL_DNSBL_NOT_LISTED:
+			pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl",
+					  "not-listed", "%s%s",
+					  site->public_name,
+					  a->from_cache ? " (cached)" : "");
+			break;
+		}
+	}
+	if (*errors)
+		error_finding(s, errors);
+	if (best && score >= c->dnsbl_threshold)
+		listed_finding(s, best, &best_code, best_i, score);
+	else if (c->dnsbl_allowlist_threshold < 0 &&
+		 score <= c->dnsbl_allowlist_threshold) {
+		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "allowlisted",
+				  "score %d <= %ld: remaining checks skipped",
+				  score, c->dnsbl_allowlist_threshold);
+		s->conn_exempt = true;
+	} else {
+		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "pass",
+				  "score %d", score);
+	}
+	pcl_dns_batch_free(s->dnsbl_batch);
+	s->dnsbl_batch = NULL;
+}

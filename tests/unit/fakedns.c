@@ -1,0 +1,777 @@
+/*
+ * fakedns - a tiny authoritative DNS server for the unit tests
+ *
+ * One thread polls a UDP socket, a TCP listener, the TCP connections
+ * and a wake-up pipe. Every query is answered from the zone into a
+ * queue of replies, each due at receipt + its name's delay, so delayed
+ * answers overlap instead of queueing behind each other. Knobs and
+ * counters are shared with the test thread under one mutex; the zone
+ * is read-only once the thread runs.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "fakedns.h"
+
+#define FK_CONNS 16
+#define FK_UDP_MAX 512 /* RFC 1035 limit without EDNS */
+#define FK_NAME_MAX 256
+#define FK_HOPS 8
+
+struct knob {
+	char name[FK_NAME_MAX];
+	unsigned delay_ms;
+	bool drop;
+	bool truncate;
+	bool tcp_close;
+	bool spoof;
+	bool garbage;
+	int rcode; /* -1: answer from the zone */
+	unsigned queries;
+};
+
+struct reply {
+	int64_t due_us;
+	int fd; /* the UDP socket, or a TCP connection */
+	bool tcp;
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	unsigned char *wire;
+	size_t len;
+};
+
+struct conn {
+	int fd;        /* -1: free slot */
+	bool answered; /* a reply is queued: stop reading */
+	size_t got;
+	unsigned char buf[2 + 1024];
+};
+
+static struct {
+	struct fakedns pub;
+	bool running;
+	pthread_t thread;
+	pthread_mutex_t lock; /* knobs, counters */
+	int udp;
+	int listen;
+	int wake[2];
+	ldns_rr_list *rrs; /* the zone, SOA included */
+	ldns_rr *soa;
+	struct knob *knobs;
+	size_t nknobs;
+	unsigned total;
+	struct reply *replies; /* server thread only */
+	size_t nreplies;
+	struct conn conns[FK_CONNS];
+} fk;
+
+/* fk_now_us - monotonic microseconds */
+static int64_t
+fk_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* fk_normalize - lower case, no trailing dot */
+static void
+fk_normalize(const char *in, char out[FK_NAME_MAX])
+{
+	size_t n = strlen(in);
+
+	if (n >= FK_NAME_MAX)
+		n = FK_NAME_MAX - 1;
+	if (n > 1 && in[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[n] = '\0';
+}
+
+/* fk_knob - the knob of a normalised name, created on demand; lock
+ * held; NULL out of memory */
+static struct knob *
+fk_knob(const char *name, bool create)
+{
+	struct knob *grown;
+
+	for (size_t i = 0; i < fk.nknobs; i++)
+		if (strcmp(fk.knobs[i].name, name) == 0)
+			return &fk.knobs[i];
+	if (!create)
+		return NULL;
+	grown = realloc(fk.knobs, (fk.nknobs + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return NULL;
+	fk.knobs = grown;
+	memset(&fk.knobs[fk.nknobs], 0, sizeof(fk.knobs[0]));
+	memcpy(fk.knobs[fk.nknobs].name, name, strlen(name) + 1);
+	fk.knobs[fk.nknobs].rcode = -1;
+	return &fk.knobs[fk.nknobs++];
+}
+
+/* fk_set - apply one knob setting to name */
+static void
+fk_set(const char *name, void (*set)(struct knob *, int), int arg)
+{
+	char norm[FK_NAME_MAX];
+	struct knob *k;
+
+	if (!fk.running || name == NULL)
+		return;
+	fk_normalize(name, norm);
+	pthread_mutex_lock(&fk.lock);
+	k = fk_knob(norm, true);
+	if (k != NULL)
+		set(k, arg);
+	pthread_mutex_unlock(&fk.lock);
+}
+
+/* set_delay - the knob setter of fakedns_set_delay */
+static void
+set_delay(struct knob *k, int ms)
+{
+	k->delay_ms = (unsigned)ms;
+}
+
+/* set_drop - the knob setter of fakedns_set_drop */
+static void
+set_drop(struct knob *k, int unused)
+{
+	(void)unused;
+	k->drop = true;
+}
+
+/* set_rcode - the knob setter of fakedns_set_rcode */
+static void
+set_rcode(struct knob *k, int rcode)
+{
+	k->rcode = rcode;
+}
+
+/* set_truncate - the knob setter of fakedns_set_truncate */
+static void
+set_truncate(struct knob *k, int unused)
+{
+	(void)unused;
+	k->truncate = true;
+}
+
+/* set_spoof - the knob setter of fakedns_set_spoof */
+static void
+set_spoof(struct knob *k, int unused)
+{
+	(void)unused;
+	k->spoof = true;
+}
+
+/* set_garbage - the knob setter of fakedns_set_garbage */
+static void
+set_garbage(struct knob *k, int unused)
+{
+	(void)unused;
+	k->garbage = true;
+}
+
+/* fakedns_set_delay - delay answers for name */
+void
+fakedns_set_delay(const char *name, unsigned ms)
+{
+	fk_set(name, set_delay, (int)ms);
+}
+
+/* fakedns_set_drop - never answer name */
+void
+fakedns_set_drop(const char *name)
+{
+	fk_set(name, set_drop, 0);
+}
+
+/* fakedns_set_servfail - answer name with SERVFAIL */
+void
+fakedns_set_servfail(const char *name)
+{
+	fk_set(name, set_rcode, LDNS_RCODE_SERVFAIL);
+}
+
+/* fakedns_set_rcode - answer name with rcode */
+void
+fakedns_set_rcode(const char *name, int rcode)
+{
+	fk_set(name, set_rcode, rcode);
+}
+
+/* set_tcp_close - the knob setter of fakedns_set_tcp_close */
+static void
+set_tcp_close(struct knob *k, int unused)
+{
+	(void)unused;
+	k->tcp_close = true;
+}
+
+/* fakedns_set_tcp_close - hang up on TCP queries for name */
+void
+fakedns_set_tcp_close(const char *name)
+{
+	fk_set(name, set_tcp_close, 0);
+}
+
+/* fakedns_set_truncate - TC on UDP for name */
+void
+fakedns_set_truncate(const char *name)
+{
+	fk_set(name, set_truncate, 0);
+}
+
+/* fakedns_set_spoof - forged replies first for name */
+void
+fakedns_set_spoof(const char *name)
+{
+	fk_set(name, set_spoof, 0);
+}
+
+/* fakedns_set_garbage - an unparsable reply for name */
+void
+fakedns_set_garbage(const char *name)
+{
+	fk_set(name, set_garbage, 0);
+}
+
+/* fakedns_queries - queries seen for name, or all */
+unsigned
+fakedns_queries(const char *name)
+{
+	char norm[FK_NAME_MAX];
+	struct knob *k;
+	unsigned n = 0;
+
+	if (!fk.running)
+		return 0;
+	pthread_mutex_lock(&fk.lock);
+	if (name == NULL) {
+		n = fk.total;
+	} else {
+		fk_normalize(name, norm);
+		k = fk_knob(norm, false);
+		n = k ? k->queries : 0;
+	}
+	pthread_mutex_unlock(&fk.lock);
+	return n;
+}
+
+/* fakedns_reset - forget knobs and counters */
+void
+fakedns_reset(void)
+{
+	if (!fk.running)
+		return;
+	pthread_mutex_lock(&fk.lock);
+	free(fk.knobs);
+	fk.knobs = NULL;
+	fk.nknobs = 0;
+	fk.total = 0;
+	pthread_mutex_unlock(&fk.lock);
+}
+
+/* fk_exists - does name own records or have names below it */
+static bool
+fk_exists(const ldns_rdf *name)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(fk.rrs); i++) {
+		const ldns_rdf *owner =
+		    ldns_rr_owner(ldns_rr_list_rr(fk.rrs, i));
+
+		if (ldns_dname_compare(owner, name) == 0 ||
+		    ldns_dname_is_subdomain(owner, name))
+			return true;
+	}
+	return false;
+}
+
+/* fk_resolve - answer section, RCODE and authority for (qname, type) */
+static void
+fk_resolve(ldns_pkt *r, const ldns_rdf *qname, ldns_rr_type type)
+{
+	const ldns_rdf *name = qname;
+
+	for (int hop = 0; hop < FK_HOPS; hop++) {
+		const ldns_rr *cname = NULL;
+		bool found = false;
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(fk.rrs); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(fk.rrs, i);
+
+			if (ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
+				continue;
+			if (ldns_rr_get_type(rr) == type ||
+			    type == LDNS_RR_TYPE_ANY) {
+				ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER,
+				                 ldns_rr_clone(rr));
+				found = true;
+			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME) {
+				cname = rr;
+			}
+		}
+		if (found)
+			return;
+		if (cname == NULL)
+			break;
+		ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, ldns_rr_clone(cname));
+		name = ldns_rr_rdf(cname, 0);
+	}
+	ldns_pkt_set_rcode(r, fk_exists(name) ? LDNS_RCODE_NOERROR
+	                                      : LDNS_RCODE_NXDOMAIN);
+	if (fk.soa != NULL)
+		ldns_pkt_push_rr(r, LDNS_SECTION_AUTHORITY,
+		                 ldns_rr_clone(fk.soa));
+}
+
+/* fk_answer - the reply packet to query under knob k */
+static ldns_pkt *
+fk_answer(const ldns_pkt *query, const struct knob *k)
+{
+	ldns_pkt *r = ldns_pkt_new();
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+
+	if (r == NULL)
+		return NULL;
+	ldns_pkt_set_id(r, ldns_pkt_id(query));
+	ldns_pkt_set_qr(r, true);
+	ldns_pkt_set_aa(r, true);
+	ldns_pkt_set_rd(r, ldns_pkt_rd(query));
+	ldns_pkt_set_opcode(r, ldns_pkt_get_opcode(query));
+	if (q == NULL) {
+		ldns_pkt_set_rcode(r, LDNS_RCODE_FORMERR);
+		return r;
+	}
+	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
+	if (k->rcode >= 0)
+		ldns_pkt_set_rcode(r, (uint8_t)k->rcode);
+	else
+		fk_resolve(r, ldns_rr_owner(q), ldns_rr_get_type(q));
+	return r;
+}
+
+/* fk_question_end - offset just past the question of a wire message */
+static size_t
+fk_question_end(const unsigned char *wire, size_t len)
+{
+	size_t at = 12;
+
+	while (at < len && wire[at] != 0)
+		at += 1 + wire[at];
+	return at + 5 <= len ? at + 5 : len;
+}
+
+/* fk_queue - queue a copy of wire for sending at due */
+static void
+fk_queue(const unsigned char *wire, size_t len, int64_t due, int fd, bool tcp,
+         const struct sockaddr_storage *to, socklen_t tolen)
+{
+	struct reply *grown;
+	struct reply *r;
+
+	grown = realloc(fk.replies, (fk.nreplies + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;
+	fk.replies = grown;
+	r = &fk.replies[fk.nreplies];
+	r->wire = malloc(len ? len : 1);
+	if (r->wire == NULL)
+		return;
+	if (len > 0)
+		memcpy(r->wire, wire, len);
+	r->len = len;
+	r->due_us = due;
+	r->fd = fd;
+	r->tcp = tcp;
+	if (to != NULL)
+		r->to = *to;
+	r->tolen = tolen;
+	fk.nreplies++;
+}
+
+/* fk_count - count a query for name; the knob that applies to it */
+static void
+fk_count(const char *name, struct knob *k)
+{
+	struct knob *mine;
+	struct knob *star;
+
+	pthread_mutex_lock(&fk.lock);
+	mine = fk_knob(name, true);
+	star = fk_knob("*", false);
+	if (mine != NULL)
+		mine->queries++;
+	fk.total++;
+	if (mine != NULL && (mine->delay_ms || mine->drop || mine->truncate ||
+	                     mine->tcp_close || mine->spoof || mine->garbage ||
+	                     mine->rcode >= 0))
+		*k = *mine;
+	else if (star != NULL)
+		*k = *star;
+	pthread_mutex_unlock(&fk.lock);
+}
+
+/* fk_query - count, then answer one query */
+static void
+fk_query(const unsigned char *buf, size_t n, int fd, bool tcp,
+         const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	ldns_pkt *query = NULL;
+	ldns_pkt *reply = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	char norm[FK_NAME_MAX] = "";
+	struct knob k = {.rcode = -1};
+	const ldns_rr *q;
+	int64_t due;
+
+	if (ldns_wire2pkt(&query, buf, n) != LDNS_STATUS_OK)
+		return;
+	q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	if (q != NULL) {
+		char *text = ldns_rdf2str(ldns_rr_owner(q));
+
+		if (text != NULL)
+			fk_normalize(text, norm);
+		LDNS_FREE(text);
+	}
+	fk_count(norm, &k);
+	if (k.drop)
+		goto out;
+	if (tcp && k.tcp_close) {
+		/* an empty reply: the connection is closed unanswered */
+		fk_queue(NULL, 0, fk_now_us(), fd, tcp, from, fromlen);
+		goto out;
+	}
+	due = fk_now_us() + (int64_t)k.delay_ms * 1000;
+	if (k.garbage) {
+		/* the right ID and question, then half a record */
+		static const unsigned char tail[] = {0xc0, 0x0c, 0x00};
+		unsigned char bad[FK_UDP_MAX];
+
+		len = fk_question_end(buf, n);
+		if (len + sizeof(tail) > sizeof(bad))
+			goto out;
+		memcpy(bad, buf, len);
+		bad[2] |= 0x80;
+		bad[7] = 1; /* ANCOUNT */
+		memcpy(bad + len, tail, sizeof(tail));
+		fk_queue(bad, len + sizeof(tail), due, fd, tcp, from, fromlen);
+		goto out;
+	}
+	reply = fk_answer(query, &k);
+	if (reply == NULL ||
+	    ldns_pkt2wire(&wire, reply, &len) != LDNS_STATUS_OK)
+		goto out;
+	if (!tcp && (k.truncate || len > FK_UDP_MAX)) {
+		/* header and question only, counts zeroed, TC set */
+		len = fk_question_end(wire, len);
+		memset(wire + 6, 0, 6);
+		wire[2] |= 0x02;
+	}
+	if (!tcp && k.spoof) {
+		wire[1] ^= 0x01;
+		fk_queue(wire, len, due, fd, tcp, from, fromlen);
+		wire[1] ^= 0x01;
+		if (len > 13 && wire[12] > 0) {
+			unsigned char c = wire[13];
+
+			wire[13] = tolower(c) == 'q' ? 'z' : 'q';
+			fk_queue(wire, len, due, fd, tcp, from, fromlen);
+			wire[13] = c;
+		}
+	}
+	fk_queue(wire, len, due, fd, tcp, from, fromlen);
+out:
+	LDNS_FREE(wire);
+	if (reply != NULL)
+		ldns_pkt_free(reply);
+	ldns_pkt_free(query);
+}
+
+/* fk_conn_close - free a TCP connection slot */
+static void
+fk_conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->got = 0;
+	c->answered = false;
+}
+
+/* fk_flush - send every reply that is due; the time of the next one */
+static int64_t
+fk_flush(void)
+{
+	int64_t now = fk_now_us();
+	int64_t next = INT64_MAX;
+	size_t keep = 0;
+
+	for (size_t i = 0; i < fk.nreplies; i++) {
+		struct reply *r = &fk.replies[i];
+
+		if (r->due_us > now) {
+			if (r->due_us < next)
+				next = r->due_us;
+			fk.replies[keep++] = *r;
+			continue;
+		}
+		if (r->tcp) {
+			unsigned char lenbuf[2] = {(unsigned char)(r->len >> 8),
+			                           (unsigned char)r->len};
+
+			if (r->len > 0) {
+				(void)!send(r->fd, lenbuf, 2,
+				            MSG_NOSIGNAL | MSG_MORE);
+				(void)!send(r->fd, r->wire, r->len,
+				            MSG_NOSIGNAL);
+			}
+			for (size_t c = 0; c < FK_CONNS; c++)
+				if (fk.conns[c].fd == r->fd)
+					fk_conn_close(&fk.conns[c]);
+		} else {
+			(void)!sendto(r->fd, r->wire, r->len, 0,
+			              (struct sockaddr *)&r->to, r->tolen);
+		}
+		free(r->wire);
+	}
+	fk.nreplies = keep;
+	return next;
+}
+
+/* fk_udp_read - answer every datagram waiting */
+static void
+fk_udp_read(void)
+{
+	unsigned char buf[FK_UDP_MAX * 2];
+	struct sockaddr_storage from;
+
+	for (;;) {
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fk.udp, buf, sizeof(buf), MSG_DONTWAIT,
+		                     (struct sockaddr *)&from, &fromlen);
+
+		if (n < 0)
+			return;
+		fk_query(buf, (size_t)n, fk.udp, false, &from, fromlen);
+	}
+}
+
+/* fk_tcp_accept - take a new connection, if there is room */
+static void
+fk_tcp_accept(void)
+{
+	int fd = accept4(fk.listen, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (size_t c = 0; c < FK_CONNS; c++) {
+		if (fk.conns[c].fd < 0) {
+			fk.conns[c].fd = fd;
+			return;
+		}
+	}
+	close(fd);
+}
+
+/* fk_tcp_read - read a length-prefixed query from a connection */
+static void
+fk_tcp_read(struct conn *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->got, sizeof(c->buf) - c->got, 0);
+	size_t need;
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			fk_conn_close(c);
+		return;
+	}
+	c->got += (size_t)n;
+	if (c->got < 2)
+		return;
+	need = 2 + ((size_t)c->buf[0] << 8 | c->buf[1]);
+	if (need > sizeof(c->buf)) {
+		fk_conn_close(c);
+		return;
+	}
+	if (c->got < need)
+		return;
+	c->answered = true;
+	fk_query(c->buf + 2, need - 2, c->fd, true, NULL, 0);
+}
+
+/* fk_main - the server thread */
+static void *
+fk_main(void *unused)
+{
+	(void)unused;
+	for (;;) {
+		struct pollfd pfd[3 + FK_CONNS];
+		struct conn *who[3 + FK_CONNS];
+		int64_t next = fk_flush();
+		int64_t now = fk_now_us();
+		int timeout = next == INT64_MAX ? -1
+		              : next <= now     ? 0
+		                            : (int)((next - now + 999) / 1000);
+		nfds_t n = 3;
+
+		pfd[0] = (struct pollfd){fk.wake[0], POLLIN, 0};
+		pfd[1] = (struct pollfd){fk.udp, POLLIN, 0};
+		pfd[2] = (struct pollfd){fk.listen, POLLIN, 0};
+		for (size_t c = 0; c < FK_CONNS; c++) {
+			if (fk.conns[c].fd < 0 || fk.conns[c].answered)
+				continue;
+			pfd[n] = (struct pollfd){fk.conns[c].fd, POLLIN, 0};
+			who[n++] = &fk.conns[c];
+		}
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents)
+			fk_udp_read();
+		if (pfd[2].revents)
+			fk_tcp_accept();
+		for (nfds_t i = 3; i < n; i++)
+			if (pfd[i].revents && who[i]->fd == pfd[i].fd)
+				fk_tcp_read(who[i]);
+	}
+	return NULL;
+}
+
+/* fk_zone - parse zone text into fk.rrs and fk.soa */
+static int
+fk_zone(const char *text)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	ldns_zone *z = NULL;
+	ldns_status st;
+	int line = 0;
+
+	if (fp == NULL)
+		return -1;
+	st = ldns_zone_new_frm_fp_l(&z, fp, NULL, 300, LDNS_RR_CLASS_IN, &line);
+	fclose(fp);
+	if (st != LDNS_STATUS_OK) {
+		fprintf(stderr, "fakedns: zone line %d: %s\n", line,
+		        ldns_get_errorstr_by_id(st));
+		return -1;
+	}
+	fk.rrs = ldns_rr_list_clone(ldns_zone_rrs(z));
+	if (ldns_zone_soa(z) != NULL) {
+		fk.soa = ldns_rr_clone(ldns_zone_soa(z));
+		ldns_rr_list_push_rr(fk.rrs, ldns_rr_clone(fk.soa));
+	}
+	ldns_zone_deep_free(z);
+	return fk.rrs ? 0 : -1;
+}
+
+/* fk_sockets - UDP and TCP on one free port of 127.0.0.1 */
+static int
+fk_sockets(void)
+{
+	for (int tries = 0; tries < 20; tries++) {
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		socklen_t len = sizeof(sin);
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fk.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		fk.listen = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fk.udp < 0 || fk.listen < 0 ||
+		    bind(fk.udp, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+		    getsockname(fk.udp, (struct sockaddr *)&sin, &len) < 0)
+			return -1;
+		if (bind(fk.listen, (struct sockaddr *)&sin, sizeof(sin)) ==
+		        0 &&
+		    listen(fk.listen, 16) == 0) {
+			fk.pub.port = ntohs(sin.sin_port);
+			snprintf(fk.pub.servers, sizeof(fk.pub.servers),
+			         "127.0.0.1:%d", fk.pub.port);
+			return 0;
+		}
+		close(fk.udp); /* TCP port taken: another port */
+		close(fk.listen);
+	}
+	return -1;
+}
+
+/* fk_cleanup - release whatever start had made */
+static void
+fk_cleanup(void)
+{
+	if (fk.udp >= 0)
+		close(fk.udp);
+	if (fk.listen >= 0)
+		close(fk.listen);
+	for (int i = 0; i < 2; i++)
+		if (fk.wake[i] >= 0)
+			close(fk.wake[i]);
+	for (size_t c = 0; c < FK_CONNS; c++)
+		fk_conn_close(&fk.conns[c]);
+	for (size_t i = 0; i < fk.nreplies; i++)
+		free(fk.replies[i].wire);
+	free(fk.replies);
+	free(fk.knobs);
+	if (fk.rrs != NULL)
+		ldns_rr_list_deep_free(fk.rrs);
+	if (fk.soa != NULL)
+		ldns_rr_free(fk.soa);
+	pthread_mutex_destroy(&fk.lock);
+	memset(&fk, 0, sizeof(fk));
+}
+
+/* fakedns_start - serve zone_text on 127.0.0.1 */
+struct fakedns *
+fakedns_start(const char *zone_text)
+{
+	if (fk.running) {
+		fprintf(stderr, "fakedns: already running\n");
+		return NULL;
+	}
+	memset(&fk, 0, sizeof(fk));
+	fk.udp = fk.listen = fk.wake[0] = fk.wake[1] = -1;
+	for (size_t c = 0; c < FK_CONNS; c++)
+		fk.conns[c].fd = -1;
+	pthread_mutex_init(&fk.lock, NULL);
+	if (fk_zone(zone_text) < 0 || fk_sockets() < 0 ||
+	    pipe2(fk.wake, O_CLOEXEC) < 0 ||
+	    pthread_create(&fk.thread, NULL, fk_main, NULL) != 0) {
+		fprintf(stderr, "fakedns: cannot start: %s\n", strerror(errno));
+		fk_cleanup();
+		return NULL;
+	}
+	fk.running = true;
+	return &fk.pub;
+}
+
+/* fakedns_stop - wake the thread, join it, free everything */
+void
+fakedns_stop(void)
+{
+	if (!fk.running)
+		return;
+	(void)!write(fk.wake[1], "x", 1);
+	pthread_join(fk.thread, NULL);
+	fk_cleanup();
+}
