@@ -271,6 +271,7 @@ pcl_session_log_line(struct pcl_session *s, const char *verdict,
 	char to[PCL_ADDRESS_MAX * 4 + 8], reply[PCL_REPLY_TEXT_MAX + 32];
 	char qreply[sizeof(reply) * 4], detail[PCL_FINDING_DETAIL_MAX * 4];
 	char line[PCL_LINE_MAX * 4] = "";
+	char angle[PCL_ADDRESS_MAX + 3];
 
 	if (!s->log)
 		return;
@@ -285,14 +286,17 @@ pcl_session_log_line(struct pcl_session *s, const char *verdict,
 		pcl_log_quote(s->helo, helo, sizeof(helo));
 		pcl_append(line, sizeof(line), " helo=%s", helo);
 	}
+	/* "<addr>" is quoted as one value, so an address with quotes or
+	 * spaces in it cannot forge a field */
 	if (s->in_txn) {
-		pcl_log_quote(s->sender, from, sizeof(from));
-		pcl_append(line, sizeof(line), " from=<%s>",
-			   *s->sender ? from : "");
+		pcl_format(angle, sizeof(angle), "<%s>", s->sender);
+		pcl_log_quote(angle, from, sizeof(from));
+		pcl_append(line, sizeof(line), " from=%s", from);
 	}
 	if (*s->rcpt) {
-		pcl_log_quote(s->rcpt, to, sizeof(to));
-		pcl_append(line, sizeof(line), " to=<%s>", to);
+		pcl_format(angle, sizeof(angle), "<%s>", s->rcpt);
+		pcl_log_quote(angle, to, sizeof(to));
+		pcl_append(line, sizeof(line), " to=%s", to);
 	}
 	if (f && f->reply.code) {
 		pcl_reply_format(&f->reply, reply, sizeof(reply));
@@ -491,9 +495,15 @@ pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
 
 	memset(d, 0, sizeof(*d));
 	pcl_copy(s->rcpt, sizeof(s->rcpt), rcpt ? rcpt : "");
-	if (pcl_checks_recipient(s, &own) == 1) {
+	switch (pcl_checks_recipient(s, &own)) {
+	case 2:
+		s->rcpt_excepted++;
+		/* fall through */
+	case 1:
 		s->rcpt_accepted++;
 		return;
+	default:
+		break;
 	}
 	refuse = pcl_action_rank(own.action) >=
 		 pcl_action_rank(PCL_ACT_TEMPFAIL);
@@ -501,15 +511,21 @@ pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
 		pcl_format(verdict, sizeof(verdict), "dry-run %s",
 			   pcl_action_name(own.action));
 		pcl_session_log_line(s, verdict, PCL_STAGE_RCPT, &own);
-	} else if (refuse && s->port != 0) {
+	} else if (refuse && s->port == 0) {
+		/* Postfix calls a RCPT refusal on the sendmail path a
+		 * configuration error, and a message cannot be split. */
+		pcl_session_trace(s, PCL_STAGE_RCPT, own.check, "not-enforced",
+				  "per-recipient %s on the sendmail path",
+				  pcl_action_name(own.action));
+		pcl_session_log_line(s, "not-enforced", PCL_STAGE_RCPT, &own);
+	} else if (refuse) {
 		d->action = own.action;
 		d->reply = own.reply;
 		pcl_session_log_line(s, pcl_action_name(own.action),
 				     PCL_STAGE_RCPT, &own);
 		return;
 	} else if (own.action != PCL_ACT_ACCEPT) {
-		/* Discard and quarantine act on the whole message, and
-		 * non_smtpd_milters mail is refused only at its end. */
+		/* Discard and quarantine act on the whole message. */
 		struct pcl_finding *kept = pcl_session_find(
 			s, &s->txn, own.check, PCL_STAGE_RCPT, own.action);
 
@@ -580,6 +596,27 @@ tag_header(struct pcl_session *s)
 		pcl_session_headers_add(s, &s->add, s->conf->tag_header, value);
 }
 
+/* sendmail_path_max - the strongest action the end of a message from
+ * non_smtpd_milters may take: nothing was enacted before, but a bounce
+ * (Postfix's own, null sender) refused here could never be returned and
+ * would stay queued, and mail only to excepted recipients is always
+ * accepted */
+static int
+sendmail_path_max(struct pcl_session *s)
+{
+	if (s->in_txn && *s->sender == '\0') {
+		pcl_session_trace(s, PCL_STAGE_DATA, "sendmail_path", "pass",
+				  "null sender: a bounce is never refused");
+		return pcl_action_rank(PCL_ACT_DISCARD);
+	}
+	if (s->rcpt_excepted > 0 && s->rcpt_excepted == s->rcpt_accepted) {
+		pcl_session_trace(s, PCL_STAGE_DATA, "recipient_exceptions",
+				  "accept", "every recipient is excepted");
+		return pcl_action_rank(PCL_ACT_DISCARD);
+	}
+	return pcl_action_rank(PCL_ACT_REJECT);
+}
+
 /* pcl_session_eom - the final verdict for the message */
 void
 pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
@@ -592,10 +629,10 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	headers_clear(&s->add);
 	pcl_checks_dnsbl_finish(s);
 	log_dry_runs(s, PCL_STAGE_DATA, min);
-	if (s->port == 0) /* non_smtpd_milters: nothing was enacted before */
-		max = pcl_action_rank(PCL_ACT_REJECT);
-	/* Otherwise refusals were enacted at RCPT; a message that got here
-	 * went to excepted recipients and is not refused again. */
+	/* On the SMTP path refusals were enacted at RCPT; a message that
+	 * got here went to excepted recipients and is not refused again. */
+	if (s->port == 0)
+		max = sendmail_path_max(s);
 	f = strongest(s, min, max, true);
 	if (!trusted(s)) {
 		copy_headers(s, &s->conn_headers);
@@ -657,6 +694,7 @@ pcl_session_reset(struct pcl_session *s)
 	s->in_txn = false;
 	s->txn_exempt = false;
 	s->rcpt_accepted = 0;
+	s->rcpt_excepted = 0;
 	*s->sender = '\0';
 	*s->rcpt = '\0';
 	*s->quarantine = '\0';

@@ -292,7 +292,8 @@ pcl_checks_helo(struct pcl_session *s, const char *name)
 		if (!(bits & (1u << p)))
 			continue;
 		check = pcl_helo_problem_name((enum pcl_helo_problem)p);
-		pcl_log_quote(s->helo, detail, sizeof(detail));
+		/* raw: the log line and the test mode quote it */
+		pcl_copy(detail, sizeof(detail), s->helo);
 		configured_finding(s, &s->helo_findings, check, PCL_STAGE_HELO,
 				   helo_check_conf(s->conf,
 						   (enum pcl_helo_problem)p),
@@ -376,7 +377,7 @@ pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *own)
 	if (is_exception(s->conf, s->rcpt, &which)) {
 		pcl_session_trace(s, PCL_STAGE_RCPT, "recipient_exceptions",
 				  "accept", "<%s> matches %s", s->rcpt, which);
-		return 1;
+		return 2;
 	}
 	if (s->internal || s->authenticated || s->conn_exempt)
 		return 1;

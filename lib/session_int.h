@@ -74,6 +74,7 @@ struct pcl_session {
 	struct headers txn_headers;
 	char rcpt[PCL_ADDRESS_MAX + 1];	/* the recipient being judged */
 	size_t rcpt_accepted;
+	size_t rcpt_excepted;		/* of them, recipient_exceptions */
 
 	/* end of message */
 	struct headers add;		/* handed to the caller */
@@ -102,9 +103,10 @@ void pcl_session_log_line(struct pcl_session *s, const char *verdict,
 void pcl_checks_client(struct pcl_session *s);
 void pcl_checks_helo(struct pcl_session *s, const char *name);
 void pcl_checks_sender(struct pcl_session *s);
-/* returns 1 = accept this recipient at once (exception or OK), 0 = go
- * on, and fills *f with a per-recipient finding when the recipient map
- * decided against it (f->action != accept) */
+/* returns 2 = a recipient exception, 1 = accept this recipient at once
+ * (trusted client, or OK), 0 = go on; fills *f with a per-recipient
+ * finding when the recipient map decided against it (f->action !=
+ * accept) */
 int pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *f);
 
 /* session_dnsbl.c */

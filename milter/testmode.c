@@ -288,6 +288,18 @@ decision_text(const struct pcl_decision *d, char *buf, size_t len)
 	}
 }
 
+/* print_visible - text with control bytes shown as \xNN, since trace
+ * details may hold what a client sent */
+static void
+print_visible(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < ' ' || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+}
+
 /* print_trace - the session's trace, oldest first */
 static void
 print_trace(const struct pcl_session *s)
@@ -299,8 +311,10 @@ print_trace(const struct pcl_session *s)
 	for (size_t i = 0; i < n; i++) {
 		if ((e = pcl_session_trace_get(s, i)) == NULL)
 			continue;
-		printf("  %s %s %s%s%s\n", pcl_stage_name(e->stage), e->check,
-		       e->result, e->detail[0] != '\0' ? " " : "", e->detail);
+		printf("  %s %s %s%s", pcl_stage_name(e->stage), e->check,
+		       e->result, e->detail[0] != '\0' ? " " : "");
+		print_visible(e->detail);
+		putchar('\n');
 	}
 }
 

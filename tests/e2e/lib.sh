@@ -33,13 +33,19 @@
 # Public helpers (each has a one-line comment below):
 #   setup      e2e_setup, e2e_teardown, e2e_postfix_reconfigure, e2e_require
 #   milter     e2e_write_conf, e2e_start_milter [ARGS], e2e_stop_milter
-#   clients    e2e_swaks ARGS, e2e_sendmail MARKER FROM TO..., e2e_sendmail_raw
-#   replies    e2e_reply STAGE[:N], e2e_expect_reply STAGE[:N] REGEX [NAME]
-#   sink       e2e_marker, e2e_sink_file MARKER, e2e_expect_delivered,
+#   clients    e2e_swaks ARGS, e2e_sendmail MARKER FROM TO..., e2e_sendmail_raw,
+#              e2e_smtp (script on stdin), e2e_smtp_bg, e2e_smtp_wait
+#   daemon     e2e_milter_worker_pid, e2e_milter_alive, e2e_milter_reload,
+#              e2e_reconfigure NAME (config on stdin, SIGHUP, assert reload ok)
+#   queue      e2e_postqueue, e2e_queue_count QUEUE
+#   replies    e2e_reply STAGE[:N], e2e_expect_reply STAGE[:N] REGEX [NAME],
+#              e2e_expect_reply_is STAGE[:N] TEXT [NAME], e2e_re TEXT
+#   sink       e2e_marker, e2e_sink_file MARKER, e2e_sink_headers FILE, e2e_expect_delivered,
 #              e2e_expect_not_delivered, e2e_settle, e2e_queue_count QUEUE
 #   logs       e2e_log_mark, e2e_expect_maillog, e2e_expect_milter_log,
-#              e2e_expect_milter_log_clean
+#              e2e_expect_no_milter_log, e2e_expect_milter_log_clean
 #   reporting  e2e_ok, e2e_not_ok, e2e_check, e2e_diag, e2e_bail, e2e_finish
+#   misc       e2e_wait SECONDS CMD...
 # Variables: E2E_WORK E2E_CONF E2E_MAILLOG E2E_SINK_DIR E2E_SMTP_PORT
 # E2E_SINK_PORT E2E_MILTER_SOCKET (unix:PATH) E2E_MILTER_CONF E2E_MILTER_LOG
 # E2E_MILTER_USER
@@ -51,6 +57,7 @@
 # directory goes away unless E2E_KEEP=1.
 
 E2E_NAME=${E2E_NAME:-$(basename "$0" .sh)}
+E2E_DIR=${E2E_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 E2E_PASS=0
 E2E_FAIL=0
 
@@ -81,6 +88,11 @@ _e2e_wait_until() {
 		(($(_e2e_now_ms) >= limit)) && return 1
 		sleep 0.1
 	done
+}
+
+# e2e_wait SECONDS CMD... - poll CMD every 0.1 s until it succeeds (true) or SECONDS pass (false)
+e2e_wait() {
+	_e2e_wait_until "$@"
 }
 
 # _e2e_alive PID - true while PID exists and is not a zombie
@@ -134,7 +146,7 @@ _e2e_listening() {
 e2e_diag() {
 	local line
 	for line in "$@"; do
-		printf '#   %s\n' "$line"
+		printf '%s\n' "$line" | sed 's/^/#   /'
 	done
 }
 
@@ -633,6 +645,16 @@ e2e_expect_reply() {
 	fi
 }
 
+# e2e_re TEXT - print TEXT as an extended regex that matches it literally
+e2e_re() {
+	printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
+}
+
+# e2e_expect_reply_is STAGE[:N] TEXT [NAME] - assert every (or the Nth) reply to STAGE is exactly TEXT
+e2e_expect_reply_is() {
+	e2e_expect_reply "$1" "$(e2e_re "$2")\$" "${3:-"$1 reply is '$2'"}"
+}
+
 # _e2e_sendmail_submit FROM TO... - feed stdin to sendmail -C $E2E_CONF, then flush the queue
 _e2e_sendmail_submit() {
 	local from=$1 rc
@@ -660,12 +682,85 @@ e2e_sendmail() {
 		printf 'Date: %s\n' "$(LC_ALL=C date -R)"
 		printf 'Message-ID: <%s@e2e.portcullis.test>\n' "$marker"
 		printf '\nA test message submitted with sendmail(1).\n'
-	} | _e2e_sendmail_submit "$from" "$@"
+	} >"$E2E_WORK/sendmail.msg"
+	# Not a pipe: _e2e_sendmail_submit sets E2E_SENDMAIL_RC and the log
+	# marks, which a pipeline's subshell would lose.
+	_e2e_sendmail_submit "$from" "$@" <"$E2E_WORK/sendmail.msg"
 }
 
 # e2e_sendmail_raw FROM TO... - submit the message on stdin through sendmail(1)
 e2e_sendmail_raw() {
 	_e2e_sendmail_submit "$@"
+}
+
+# _e2e_smtp_begin - next transcript file, log windows start here
+_e2e_smtp_begin() {
+	E2E_SWAKS_N=$((E2E_SWAKS_N + 1))
+	e2e_log_mark
+	E2E_TRANSCRIPT=$E2E_WORK/smtp.$E2E_NAME.$E2E_SWAKS_N.txt
+}
+
+# e2e_smtp - run the SMTP dialogue script on stdin (see smtp-dialog.py); transcript as e2e_swaks
+e2e_smtp() {
+	_e2e_smtp_begin
+	timeout -k 5 $((E2E_SWAKS_TIMEOUT * 3)) python3 "$E2E_DIR/smtp-dialog.py" \
+		127.0.0.1 "$E2E_SMTP_PORT" "$E2E_SWAKS_TIMEOUT" >"$E2E_TRANSCRIPT" 2>&1
+	E2E_SWAKS_RC=$?
+	return 0
+}
+
+# e2e_smtp_bg - e2e_smtp in the background (pid in $E2E_SMTP_PID); finish with e2e_smtp_wait
+e2e_smtp_bg() {
+	_e2e_smtp_begin
+	# A background job's stdin is /dev/null unless redirected: keep the script.
+	cat >"$E2E_TRANSCRIPT.in"
+	timeout -k 5 $((E2E_SWAKS_TIMEOUT * 3)) python3 "$E2E_DIR/smtp-dialog.py" \
+		127.0.0.1 "$E2E_SMTP_PORT" "$E2E_SWAKS_TIMEOUT" <"$E2E_TRANSCRIPT.in" >"$E2E_TRANSCRIPT" 2>&1 &
+	E2E_SMTP_PID=$!
+}
+
+# e2e_smtp_wait - wait for the e2e_smtp_bg client (bounded by its own timeout); status in $E2E_SWAKS_RC
+e2e_smtp_wait() {
+	wait "$E2E_SMTP_PID"
+	E2E_SWAKS_RC=$?
+	E2E_SMTP_PID=
+}
+
+# e2e_milter_alive - true while the supervisor ($E2E_MILTER_PID) and a worker run
+e2e_milter_alive() {
+	_e2e_alive "${E2E_MILTER_PID:-}" && [ -n "$(e2e_milter_worker_pid)" ]
+}
+
+# e2e_milter_worker_pid - print the pid of the worker (the supervisor's child), if any
+e2e_milter_worker_pid() {
+	[ -n "${E2E_MILTER_PID:-}" ] || return 1
+	ps -o pid=,stat= --ppid "$E2E_MILTER_PID" | awk '$2 !~ /^Z/ { print $1; found = 1; exit } END { exit !found }'
+}
+
+# e2e_milter_reload - SIGHUP the supervisor; wait (bounded) for its verdict; true on "reload ok"
+e2e_milter_reload() {
+	local mark
+	mark=$(_e2e_size "$E2E_MILTER_LOG")
+	E2E_MILTER_LOG_MARK=$mark
+	E2E_MAILLOG_MARK=$(_e2e_size "$E2E_MAILLOG")
+	kill -HUP "$E2E_MILTER_PID" 2>/dev/null || return 1
+	_e2e_wait_until 5 _e2e_log_since "$E2E_MILTER_LOG" "$mark" 'reload (ok|failed)' &&
+		_e2e_log_since "$E2E_MILTER_LOG" "$mark" 'reload ok$'
+}
+
+# e2e_reconfigure NAME - write the portcullis config from stdin, SIGHUP, assert "reload ok"
+e2e_reconfigure() {
+	e2e_write_conf
+	if e2e_milter_reload; then
+		e2e_ok "$1"
+	else
+		e2e_not_ok "$1" "no 'reload ok' in $E2E_MILTER_LOG"
+	fi
+}
+
+# e2e_postqueue - print "postqueue -p" of the instance
+e2e_postqueue() {
+	postqueue -c "$E2E_CONF" -p 2>&1
 }
 
 # --- the sink ------------------------------------------------------------------
@@ -766,6 +861,23 @@ e2e_expect_maillog() {
 	else
 		e2e_not_ok "$name" "no line matching '$1' in $E2E_MAILLOG"
 	fi
+}
+
+# e2e_expect_no_milter_log REGEX [NAME] - assert, once the queue settles, no portcullis log line since the last client action matches REGEX
+e2e_expect_no_milter_log() {
+	local name=${2:-"portcullis log has no '$1'"} hits
+	e2e_settle
+	hits=$(tail -c +"$((${E2E_MILTER_LOG_MARK:-0} + 1))" "$E2E_MILTER_LOG" 2>/dev/null | grep -E -- "$1" | head -n 3)
+	if [ -z "$hits" ]; then
+		e2e_ok "$name"
+	else
+		e2e_not_ok "$name" "$hits"
+	fi
+}
+
+# e2e_sink_headers FILE - print the header block of a sink file (envelope lines included)
+e2e_sink_headers() {
+	awk 'NF == 0 { exit } { print }' "$1"
 }
 
 # e2e_expect_milter_log REGEX [NAME] - assert the portcullis log gets a line matching REGEX in time (since the last client action)

@@ -275,6 +275,26 @@ static const struct session_case cases[] = {
      NULL,
      PCL_ACT_TAG,
      "X-Portcullis-Tag: helo_non_fqdn"},
+    /* Postfix's own bounce through non_smtpd_milters: refusing it
+       would leave it queued for ever (a bug found end to end) */
+    {"sendmail path never refuses a bounce",
+     "internal_networks =\nhelo_own_names = mx.example.org\n"
+     "helo_non_fqdn_action = reject\n",
+     "127.0.0.1", "localhost", 0, "localhost", NULL, "",
+     {"b@example.org"}, PCL_ACT_ACCEPT, {PCL_ACT_ACCEPT}, NULL,
+     PCL_ACT_ACCEPT, NULL},
+    {"sendmail path to excepted recipients only",
+     "internal_networks =\nhelo_own_names = mx.example.org\n"
+     "helo_non_fqdn_action = reject\n",
+     "127.0.0.1", "localhost", 0, "localhost", NULL, "a@example.net",
+     {"postmaster@example.org", "abuse@example.org"}, PCL_ACT_ACCEPT,
+     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT}, NULL, PCL_ACT_ACCEPT, NULL},
+    {"sendmail path with one excepted recipient of two",
+     "internal_networks =\nhelo_own_names = mx.example.org\n"
+     "helo_non_fqdn_action = reject\n",
+     "127.0.0.1", "localhost", 0, "localhost", NULL, "a@example.net",
+     {"postmaster@example.org", "b@example.org"}, PCL_ACT_ACCEPT,
+     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT}, NULL, PCL_ACT_REJECT, NULL},
     {"sendmail path refused at end of message",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = reject\n",
