@@ -78,6 +78,26 @@ struct pcl_words {
 
 enum pcl_enforce { PCL_ENFORCE_RCPT = 0, PCL_ENFORCE_IMMEDIATE };
 
+/* The identities a domain list judges (bits of pcl_dbl_site). */
+enum pcl_dbl_identity {
+	PCL_DBL_HELO = 0,	/* the HELO name */
+	PCL_DBL_CLIENT,		/* the client's verified name */
+	PCL_DBL_SENDER,		/* the envelope sender's domain */
+	PCL_DBL_FROM,		/* From: header domains */
+	PCL_DBL_REPLY_TO,	/* Reply-To: header domains */
+	PCL_DBL_BODY,		/* URL and address domains in the body */
+	PCL_DBL_NIDENT
+};
+
+/* A domain list: a site, and which identities it judges. */
+struct pcl_dbl_site {
+	struct pcl_dnsbl_site site;
+	unsigned identities;	/* 1u << enum pcl_dbl_identity */
+};
+
+/* pcl_dbl_identity_name - "helo", "client", ... */
+const char *pcl_dbl_identity_name(enum pcl_dbl_identity id);
+
 /* One check's configured behaviour. */
 struct pcl_check_conf {
 	enum pcl_action action;
@@ -134,6 +154,7 @@ struct pcl_conf {
 
 	/* DNS lists on the client address */
 	char *dqs_key;
+	struct pcl_words dns_list_names;	/* "default=shown" pairs */
 	struct pcl_words dnsbl_site_text;
 	struct pcl_dnsbl_site *dnsbl_sites;	/* parsed from the text */
 	size_t ndnsbl_sites;
@@ -142,6 +163,16 @@ struct pcl_conf {
 	enum pcl_on_error dnsbl_on_error;
 	struct pcl_tables dnsbl_exceptions;
 	bool dnsbl_skip_local;
+
+	/* DNS lists on domains (DBL, RHSBL, ZRD) */
+	struct pcl_words dbl_site_text;
+	struct pcl_dbl_site *dbl_sites;		/* parsed from the text */
+	size_t ndbl_sites;
+	long dbl_threshold;
+	struct pcl_check_conf dbl;
+	enum pcl_on_error dbl_on_error;
+	long dbl_body_max_domains;
+	long dbl_body_max_size;
 
 	int refs;	/* guarded by snapshot.c's lock */
 };

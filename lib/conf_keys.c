@@ -119,6 +119,9 @@ const struct pcl_conf_key pcl_conf_keys[] = {
 	/* DNS lists on the client address */
 	{"dqs_key", PCL_CT_STRING, "", NOB, OFF(dqs_key), PCL_CK_SECRET,
 	 "Spamhaus DQS access key, used as $dqs_key in list zones"},
+	{"dns_list_names", PCL_CT_LIST, "", NOB, OFF(dns_list_names), 0,
+	 "public names for lists, as zone=name (e.g. "
+	 "zen.dq.spamhaus.net=zen.spamhaus.org)"},
 	{"dnsbl_sites", PCL_CT_LIST, "", NOB, OFF(dnsbl_site_text), 0,
 	 "lists as zone[=filter][*weight], postscreen's syntax"},
 	{"dnsbl_threshold", PCL_CT_INT, "1", -1000, 1000, OFF(dnsbl_threshold),
@@ -139,6 +142,28 @@ const struct pcl_conf_key pcl_conf_keys[] = {
 	 "client access(5) tables whose OK skips the DNS lists"},
 	{"dnsbl_skip_local", PCL_CT_BOOL, "yes", NOB, OFF(dnsbl_skip_local), 0,
 	 "loopback, private and link-local clients are not looked up"},
+
+	/* DNS lists on domains */
+	{"dbl_sites", PCL_CT_LIST, "", NOB, OFF(dbl_site_text), 0,
+	 "domain lists as zone[=filter][*weight][:identity+...]"},
+	{"dbl_threshold", PCL_CT_INT, "1", 1, 1000, OFF(dbl_threshold), 0,
+	 "score of one domain at or above which dbl_action applies"},
+	{"dbl_action", PCL_CT_ACTION, "reject", NOB, OFF(dbl.action), 0,
+	 "action when a domain's score reaches dbl_threshold"},
+	{"dbl_reply", PCL_CT_REPLY,
+	 "554 5.7.1 Service unavailable; $rbl_class <$rbl_what> blocked "
+	 "using $rbl_domain${rbl_reason?; $rbl_reason}",
+	 NOB, OFF(dbl.reply), PCL_CK_RBL,
+	 "reply for a listed domain, with Postfix's $rbl_* variables"},
+	{"dbl_on_error", PCL_CT_ONERR, "", NOB, OFF(dbl_on_error), 0,
+	 "when a domain list fails or answers an error code (empty: "
+	 "on_error)"},
+	{"dbl_body_max_domains", PCL_CT_INT, "20", 0, 1000,
+	 OFF(dbl_body_max_domains), 0,
+	 "most distinct body domains looked up per message"},
+	{"dbl_body_max_size", PCL_CT_INT, "1048576", 0, 104857600,
+	 OFF(dbl_body_max_size), 0,
+	 "bytes of a message scanned for body domains"},
 };
 
 const size_t pcl_conf_nkeys = sizeof(pcl_conf_keys) / sizeof(pcl_conf_keys[0]);
@@ -147,5 +172,6 @@ const char *const pcl_conf_check_names[] = {
 	"client_access",      "helo_access",	       "sender_access",
 	"recipient_access",   "helo_required",	       "helo_invalid",
 	"helo_non_fqdn",      "helo_bare_ip",	       "helo_literal_mismatch",
-	"helo_impersonation", "dnsbl",		       NULL,
+	"helo_impersonation", "dnsbl",		       "dbl",
+	NULL,
 };

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "conf_int.h"
@@ -28,6 +29,38 @@ key_where(const struct pcl_conf *c, const char *name, int *line)
 	return c->path;
 }
 
+/* shown_name - the admin's public name for a list whose default public
+ * name is dflt (dns_list_names), or NULL */
+static const char *
+shown_name(const struct pcl_conf *c, const char *dflt)
+{
+	size_t n = strlen(dflt);
+
+	for (size_t i = 0; i < c->dns_list_names.count; i++) {
+		const char *w = c->dns_list_names.items[i];
+
+		if (strncasecmp(w, dflt, n) == 0 && w[n] == '=' && w[n + 1])
+			return w + n + 1;
+	}
+	return NULL;
+}
+
+/* site_parse - a site with its public name from dns_list_names */
+static int
+site_parse(const struct pcl_conf *c, const char *text,
+	   struct pcl_dnsbl_site *out, char *err, size_t errlen)
+{
+	const char *shown;
+
+	if (pcl_dnsbl_site_parse(text, c->dqs_key, NULL, out, err, errlen) < 0)
+		return -1;
+	shown = shown_name(c, out->public_name);
+	if (shown == NULL)
+		return 0;
+	pcl_dnsbl_site_clear(out);
+	return pcl_dnsbl_site_parse(text, c->dqs_key, shown, out, err, errlen);
+}
+
 /* resolve_dnsbl - parse the sites now that dqs_key is known, wherever
  * it stands in the file */
 static void
@@ -44,14 +77,101 @@ resolve_dnsbl(struct pcl_conf *c, struct errs *e)
 		return;
 	}
 	for (size_t i = 0; i < c->dnsbl_site_text.count; i++) {
-		if (pcl_dnsbl_site_parse(c->dnsbl_site_text.items[i],
-					 c->dqs_key, NULL, &c->dnsbl_sites[i],
-					 err, sizeof(err)) < 0) {
+		if (site_parse(c, c->dnsbl_site_text.items[i],
+			       &c->dnsbl_sites[i], err, sizeof(err)) < 0) {
 			pcl_format(msg, sizeof(msg), "dnsbl_sites: %s", err);
 			pcl_conf_errs_add(e, where, line, msg);
 			continue;
 		}
 		c->ndnsbl_sites = i + 1;
+	}
+}
+
+static const char *const identity_names[PCL_DBL_NIDENT] = {
+	[PCL_DBL_HELO] = "helo",     [PCL_DBL_CLIENT] = "client",
+	[PCL_DBL_SENDER] = "sender", [PCL_DBL_FROM] = "from",
+	[PCL_DBL_REPLY_TO] = "reply_to", [PCL_DBL_BODY] = "body",
+};
+
+/* pcl_dbl_identity_name - "helo", "client", ... */
+const char *
+pcl_dbl_identity_name(enum pcl_dbl_identity id)
+{
+	return (unsigned)id < PCL_DBL_NIDENT ? identity_names[id] : "?";
+}
+
+/* parse_identities - "helo,sender" to bits; 0 when one is unknown */
+static unsigned
+parse_identities(const char *text, char *bad, size_t badlen)
+{
+	struct pcl_words w = {0};
+	unsigned bits = 0;
+
+	if (pcl_conf_words_split(text, &w) < 0)
+		return 0;
+	for (size_t i = 0; i < w.count; i++) {
+		unsigned bit = 0;
+
+		for (int id = 0; id < PCL_DBL_NIDENT; id++)
+			if (strcmp(w.items[i], identity_names[id]) == 0)
+				bit = 1u << id;
+		if (bit == 0) {
+			pcl_copy(bad, badlen, w.items[i]);
+			bits = 0;
+			break;
+		}
+		bits |= bit;
+	}
+	pcl_conf_words_clear(&w);
+	return bits;
+}
+
+/* resolve_dbl - parse the domain lists: a site, then ":identities"
+ * (default: every identity) */
+static void
+resolve_dbl(struct pcl_conf *c, struct errs *e)
+{
+	char err[PCL_ERR_MAX], msg[PCL_ERR_MAX + 64];
+	int line;
+	const char *where = key_where(c, "dbl_sites", &line);
+
+	c->dbl_sites = calloc(c->dbl_site_text.count + 1,
+			      sizeof(*c->dbl_sites));
+	if (c->dbl_sites == NULL) {
+		pcl_conf_errs_add(e, where, line, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->dbl_site_text.count; i++) {
+		char text[PCL_LINE_MAX], bad[64] = "";
+		char *colon;
+		unsigned ids = (1u << PCL_DBL_NIDENT) - 1;
+
+		pcl_copy(text, sizeof(text), c->dbl_site_text.items[i]);
+		colon = strchr(text, ':');
+		if (colon) {
+			/* ":" ends the site; identities are joined with
+			 * "+", since "," already separates list items */
+			*colon = '\0';
+			for (char *p = colon + 1; *p; p++)
+				if (*p == '+')
+					*p = ',';
+			ids = parse_identities(colon + 1, bad, sizeof(bad));
+			if (ids == 0) {
+				pcl_format(msg, sizeof(msg), "dbl_sites: unknown "
+					   "identity \"%s\" (helo, client, "
+					   "sender, from, reply_to, body)", bad);
+				pcl_conf_errs_add(e, where, line, msg);
+				continue;
+			}
+		}
+		if (site_parse(c, text, &c->dbl_sites[i].site, err,
+			       sizeof(err)) < 0) {
+			pcl_format(msg, sizeof(msg), "dbl_sites: %s", err);
+			pcl_conf_errs_add(e, where, line, msg);
+			continue;
+		}
+		c->dbl_sites[i].identities = ids;
+		c->ndbl_sites = i + 1;
 	}
 }
 
@@ -71,7 +191,7 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 	int line;
 	const char *where = key_where(c, "dns_servers", &line);
 
-	if (c->dnsbl_site_text.count == 0)
+	if (c->dnsbl_site_text.count == 0 && c->dbl_site_text.count == 0)
 		return;
 	if (c->dns_cache_min_ttl > c->dns_cache_max_ttl) {
 		pcl_conf_errs_add(e, where, 0, "dns_cache_min_ttl is larger "
@@ -108,6 +228,7 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 		}
 	}
 	resolve_dnsbl(c, e);
+	resolve_dbl(c, e);
 	resolve_dns(c, e);
 	if (c->helo_own_names.count == 0 && c->myhostname) {
 		pcl_conf_words_split(c->myhostname, &c->helo_own_names);
@@ -162,6 +283,10 @@ pcl_conf_resolved_free(struct pcl_conf *c)
 		pcl_dnsbl_site_clear(&c->dnsbl_sites[i]);
 	free(c->dnsbl_sites);
 	c->dnsbl_sites = NULL;
+	for (size_t i = 0; c->dbl_sites && i < c->ndbl_sites; i++)
+		pcl_dnsbl_site_clear(&c->dbl_sites[i].site);
+	free(c->dbl_sites);
+	c->dbl_sites = NULL;
 	pcl_dns_free(c->dns);
 	c->dns = NULL;
 }

@@ -95,7 +95,7 @@ redact_into(const char *text, const char *key, bool icase, char *out,
 void
 pcl_dnsbl_redact(const char *text, const char *key, char *out, size_t len)
 {
-	redact_into(text, key, false, out, len);
+	redact_into(text, key, true, out, len);
 }
 
 /* site_fail - format "bad DNSBL site ...: problem" into err, redacted */

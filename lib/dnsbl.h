@@ -102,7 +102,8 @@ bool pcl_dnsbl_domain_query(const char *domain, const char *zone, char *out,
 			    size_t len);
 
 /* pcl_dnsbl_redact - copy text into out with every occurrence of key
- * replaced by "<redacted>" (defence in depth for log lines) */
+ * replaced by "<redacted>", ignoring case: names go lowercased on the
+ * wire, and a list may echo the name asked in its TXT answer */
 void pcl_dnsbl_redact(const char *text, const char *key, char *out,
 		      size_t len);
 

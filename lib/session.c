@@ -78,6 +78,7 @@ pcl_session_free(struct pcl_session *s)
 	headers_clear(&s->helo_headers);
 	pcl_dns_batch_free(s->dnsbl_batch);
 	free(s->dnsbl_idx);
+	pcl_dbl_clear(&s->dbl_conn);
 	free(s->trace);
 	pcl_conf_release(s->conf);
 	free(s);
@@ -329,30 +330,42 @@ scope_active(const struct pcl_session *s, const struct findings *scope)
 	return true;
 }
 
-/* strongest - the strongest finding of the pending scopes with a rank
- * in min_rank..max_rank, not dry-run when real is set */
+/* strongest_in - the strongest finding of one scope with a rank in
+ * min_rank..max_rank, not dry-run when real is set */
+static const struct pcl_finding *
+strongest_in(struct pcl_session *s, struct findings *scope, int min_rank,
+	     int max_rank, bool real)
+{
+	const struct pcl_finding *best = NULL;
+
+	if (trusted(s) || !scope_active(s, scope))
+		return NULL;
+	for (size_t j = 0; j < scope->count; j++) {
+		const struct pcl_finding *f = &scope->items[j];
+
+		if (pcl_action_rank(f->action) < min_rank ||
+		    pcl_action_rank(f->action) > max_rank || f->dry_run == real)
+			continue;
+		if (best == NULL || pcl_finding_stronger(f, best))
+			best = f;
+	}
+	return best;
+}
+
+/* strongest - the same over the envelope's scopes (connection, HELO,
+ * transaction) */
 static const struct pcl_finding *
 strongest(struct pcl_session *s, int min_rank, int max_rank, bool real)
 {
 	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn};
 	const struct pcl_finding *best = NULL;
 
-	if (trusted(s))
-		return NULL;
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
-		if (!scope_active(s, scopes[i]))
-			continue;
-		for (size_t j = 0; j < scopes[i]->count; j++) {
-			const struct pcl_finding *f = &scopes[i]->items[j];
+		const struct pcl_finding *f =
+			strongest_in(s, scopes[i], min_rank, max_rank, real);
 
-			if (pcl_action_rank(f->action) < min_rank ||
-			    pcl_action_rank(f->action) > max_rank)
-				continue;
-			if (f->dry_run == real)
-				continue;
-			if (best == NULL || pcl_finding_stronger(f, best))
-				best = f;
-		}
+		if (f && (best == NULL || pcl_finding_stronger(f, best)))
+			best = f;
 	}
 	return best;
 }
@@ -361,7 +374,8 @@ strongest(struct pcl_session *s, int min_rank, int max_rank, bool real)
 static void
 log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 {
-	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn};
+	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn,
+				     &s->msg};
 	char verdict[32];
 
 	if (trusted(s))
@@ -384,6 +398,15 @@ log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 		}
 }
 
+/* collect - the answers of every lookup round sent so far */
+static void
+collect(struct pcl_session *s)
+{
+	pcl_checks_dnsbl_finish(s);
+	pcl_dbl_finish(s, &s->dbl_conn);
+	pcl_dbl_finish(s, &s->dbl_txn);
+}
+
 /* decide - set d to the pending refusal, if any, for this stage */
 static void
 decide(struct pcl_session *s, enum pcl_stage stage, struct pcl_decision *d)
@@ -394,7 +417,7 @@ decide(struct pcl_session *s, enum pcl_stage stage, struct pcl_decision *d)
 	memset(d, 0, sizeof(*d));
 	if (s->port == 0)
 		return; /* non_smtpd_milters: judged at end of message */
-	pcl_checks_dnsbl_finish(s);
+	collect(s);
 	log_dry_runs(s, stage, min);
 	f = strongest(s, min, pcl_action_rank(PCL_ACT_REJECT), true);
 	if (f == NULL)
@@ -433,8 +456,13 @@ pcl_session_connect(struct pcl_session *s, const char *addr,
 		return;
 	}
 	pcl_checks_client(s);
-	if (!trusted(s))
-		pcl_checks_dnsbl_start(s);
+	if (trusted(s))
+		return;
+	pcl_checks_dnsbl_start(s);
+	if (*s->name && pcl_dbl_wanted(s, PCL_DBL_CLIENT)) {
+		pcl_dbl_add(s, &s->dbl_conn, PCL_DBL_CLIENT, s->name, &s->conn);
+		pcl_dbl_send(&s->dbl_conn);
+	}
 }
 
 /* pcl_session_helo - a HELO or EHLO */
@@ -443,6 +471,7 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 		 struct pcl_decision *d)
 {
 	memset(d, 0, sizeof(*d));
+	pcl_dbl_finish(s, &s->dbl_conn); /* a new HELO replaces the old */
 	findings_clear(&s->helo_findings);
 	headers_clear(&s->helo_headers);
 	s->helo_exempt = false;
@@ -450,6 +479,11 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 	pcl_copy(s->helo, sizeof(s->helo), name ? name : "");
 	if (!trusted(s))
 		pcl_checks_helo(s, name ? name : "");
+	if (!trusted(s) && !s->helo_exempt && pcl_dbl_wanted(s, PCL_DBL_HELO)) {
+		pcl_dbl_add(s, &s->dbl_conn, PCL_DBL_HELO, s->helo,
+			    &s->helo_findings);
+		pcl_dbl_send(&s->dbl_conn);
+	}
 	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
 		decide(s, PCL_STAGE_HELO, d);
 }
@@ -480,6 +514,11 @@ pcl_session_mail(struct pcl_session *s, const char *sender,
 	}
 	if (!trusted(s))
 		pcl_checks_sender(s);
+	if (!trusted(s) && !s->txn_exempt && pcl_dbl_wanted(s, PCL_DBL_SENDER)) {
+		pcl_dbl_add(s, &s->dbl_txn, PCL_DBL_SENDER,
+			    pcl_dbl_address_domain(s->sender), &s->txn);
+		pcl_dbl_send(&s->dbl_txn);
+	}
 	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
 		decide(s, PCL_STAGE_MAIL, d);
 }
@@ -543,9 +582,8 @@ void
 pcl_session_header(struct pcl_session *s, const char *name,
 		   const char *value)
 {
-	(void)s;
-	(void)name;
-	(void)value;
+	if (!trusted(s))
+		pcl_content_header(s, name, value);
 }
 
 /* pcl_session_eoh - end of headers */
@@ -560,9 +598,8 @@ void
 pcl_session_body(struct pcl_session *s, const unsigned char *chunk,
 		 size_t len)
 {
-	(void)s;
-	(void)chunk;
-	(void)len;
+	if (!trusted(s))
+		pcl_content_body(s, chunk, len);
 }
 
 /* copy_headers - append every header of h to the output list */
@@ -578,7 +615,8 @@ copy_headers(struct pcl_session *s, const struct headers *h)
 static void
 tag_header(struct pcl_session *s)
 {
-	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn};
+	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn,
+				     &s->msg};
 	char value[PCL_LINE_MAX] = "";
 
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
@@ -621,19 +659,25 @@ sendmail_path_max(struct pcl_session *s)
 void
 pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 {
-	const struct pcl_finding *f;
+	const struct pcl_finding *f, *g;
 	int min = pcl_action_rank(PCL_ACT_TAG);
 	int max = pcl_action_rank(PCL_ACT_DISCARD);
 
 	memset(d, 0, sizeof(*d));
 	headers_clear(&s->add);
-	pcl_checks_dnsbl_finish(s);
+	collect(s);
+	if (!trusted(s) && !s->txn_exempt)
+		pcl_content_eom(s);
 	log_dry_runs(s, PCL_STAGE_DATA, min);
 	/* On the SMTP path refusals were enacted at RCPT; a message that
 	 * got here went to excepted recipients and is not refused again. */
 	if (s->port == 0)
 		max = sendmail_path_max(s);
 	f = strongest(s, min, max, true);
+	if ((g = strongest_in(s, &s->msg, min, pcl_action_rank(PCL_ACT_REJECT),
+			      true)) != NULL &&
+	    (f == NULL || pcl_finding_stronger(g, f)))
+		f = g;
 	if (!trusted(s)) {
 		copy_headers(s, &s->conn_headers);
 		copy_headers(s, &s->helo_headers);
@@ -690,6 +734,8 @@ pcl_session_reset(struct pcl_session *s)
 {
 	findings_clear(&s->txn);
 	headers_clear(&s->txn_headers);
+	pcl_dbl_clear(&s->dbl_txn);
+	pcl_content_reset(s);
 	headers_clear(&s->add);
 	s->in_txn = false;
 	s->txn_exempt = false;

@@ -33,6 +33,22 @@ struct pcl_rbl_vars {
 	const char *txt;	/* its TXT record, or "" */
 };
 
+/* One domain-list query of a lookup round. */
+struct dbl_query {
+	size_t site;			/* index in conf->dbl_sites */
+	enum pcl_dbl_identity id;
+	struct findings *scope;		/* where a finding goes */
+	char domain[PCL_DOMAIN_MAX + 1];
+	int a_idx, txt_idx;		/* in the batch; txt -1 if unused */
+};
+
+/* A round of domain-list lookups sent together. */
+struct dbl_lookups {
+	struct pcl_dns_batch *batch;
+	struct dbl_query *items;
+	size_t count, cap;
+};
+
 /* The most trace lines kept; one more says the rest was cut. */
 #define PCL_TRACE_MAX 1000
 
@@ -57,6 +73,7 @@ struct pcl_session {
 	int *dnsbl_idx;			/* per site: A, TXT query index */
 	bool dnsbl_pending;		/* answers not collected yet */
 	const struct pcl_rbl_vars *rbl;	/* during a DNS list reply */
+	struct dbl_lookups dbl_conn;	/* client name and HELO */
 
 	/* HELO (replaced by each HELO/EHLO) */
 	bool helo_seen;
@@ -75,6 +92,16 @@ struct pcl_session {
 	char rcpt[PCL_ADDRESS_MAX + 1];	/* the recipient being judged */
 	size_t rcpt_accepted;
 	size_t rcpt_excepted;		/* of them, recipient_exceptions */
+
+	struct dbl_lookups dbl_txn;	/* sender domain */
+
+	/* the message */
+	struct findings msg;		/* content checks */
+	struct dbl_lookups dbl_msg;	/* From:, Reply-To:, body domains */
+	char *from_hdr, *reply_to_hdr;	/* the first of each, as received */
+	char *msgbuf;			/* headers and body, for body domains */
+	size_t msglen, msgcap;
+	bool body_started;		/* the empty line was kept */
 
 	/* end of message */
 	struct headers add;		/* handed to the caller */
@@ -108,6 +135,24 @@ void pcl_checks_sender(struct pcl_session *s);
  * finding when the recipient map decided against it (f->action !=
  * accept) */
 int pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *f);
+
+/* session_dbl.c */
+bool pcl_dbl_wanted(const struct pcl_session *s, enum pcl_dbl_identity id);
+void pcl_dbl_add(struct pcl_session *s, struct dbl_lookups *l,
+		 enum pcl_dbl_identity id, const char *domain,
+		 struct findings *scope);
+void pcl_dbl_send(struct dbl_lookups *l);
+void pcl_dbl_finish(struct pcl_session *s, struct dbl_lookups *l);
+void pcl_dbl_clear(struct dbl_lookups *l);
+const char *pcl_dbl_address_domain(const char *address);
+
+/* session_content.c */
+void pcl_content_header(struct pcl_session *s, const char *name,
+			const char *value);
+void pcl_content_body(struct pcl_session *s, const unsigned char *chunk,
+		      size_t len);
+void pcl_content_eom(struct pcl_session *s);
+void pcl_content_reset(struct pcl_session *s);
 
 /* session_dnsbl.c */
 void pcl_checks_dnsbl_start(struct pcl_session *s);

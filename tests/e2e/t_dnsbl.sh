@@ -7,11 +7,14 @@
 #   accepted; not listed -> delivered; IPv6 nibble names; weights and a
 #   threshold; a DNSWL's negative weight; dnsbl_allowlist_threshold
 #   exempting from the HELO checks; error codes (127.255.255.254), a list
-#   that times out and one that SERVFAILs, with dnsbl_on_error accept,
-#   tempfail and reject; dry_run; a returning client costs no query (the
-#   queries unbound logs); Spamhaus DQS: the key never shows in a reply,
-#   a header, a log, "portcullis -d" or the test mode (every file of the
-#   run is scanned); and the test mode's DNS trace and verdict.
+#   that times out, one that SERVFAILs and a resolver that is down, with
+#   dnsbl_on_error accept, tempfail and reject (replies within
+#   dns_timeout + 1 s); dnsbl_skip_local; dry_run; a returning client
+#   costs no query (counted in unbound's query log); hostile TXT records
+#   ('%', CR LF, 600 bytes); parallel sessions; Spamhaus DQS: the key
+#   never shows in a reply, a header, a log, "portcullis -d" or the test
+#   mode (every file of the run is scanned, case-insensitively); and the
+#   test mode's DNS trace and verdict.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +35,8 @@ V6=$(nibbles 2001:db8::5)
 
 bl_txt2='Listed by bl.test, see https://bl.test/q?ip=192.0.2.2'
 bl_txt6='IPv6 listed by bl.test'
+txt_pct='see https://bl.example/q?ip=192.0.2.40&why=spam%20trap, 100%'
+long=$(printf '%0200d' 0) # three 200-byte strings in one TXT record
 dq_txt7='https://check.spamhaus.example/listed/?searchterm=192.0.2.7'
 
 bl=$(e2e_dns_zone bl.test <<EOF
@@ -46,6 +51,14 @@ bl=$(e2e_dns_zone bl.test <<EOF
 6.2.0.192   IN A    127.255.255.254
 9.2.0.192   IN A    127.0.0.2
 9.2.0.192   IN TXT  "bl.test nine"
+2.0.0.10    IN A    127.0.0.2
+40.2.0.192  IN A    127.0.0.2
+40.2.0.192  IN TXT  "$txt_pct"
+41.2.0.192  IN A    127.0.0.2
+41.2.0.192  IN TXT  "evil\013\010250 2.0.0 injected"
+42.2.0.192  IN A    127.0.0.2
+42.2.0.192  IN TXT  "$long" "$long" "$long"
+$(for i in 100 102 104 106; do printf '%s.2.0.192 IN A 127.0.0.2\n%s.2.0.192 IN TXT "parallel %s"\n' "$i" "$i" "$i"; done)
 $V6 IN A   127.0.0.2
 $V6 IN TXT "$bl_txt6"
 EOF
@@ -67,6 +80,8 @@ dq=$(e2e_dns_zone dq.test <<EOF
 17.2.0.192.$KEY.zen  IN A    127.0.0.4
 17.2.0.192.$KEY.zen  IN TXT  "a list that echoes the key $KEY in its text"
 18.2.0.192.$KEY.zen  IN A    127.0.0.20
+19.2.0.192.$KEY.zen  IN A    127.0.0.2
+19.2.0.192.$KEY.zen  IN TXT  "listed: 19.2.0.192.${KEY,,}.zen.dq.test"
 EOF
 )
 e2e_dns_start --drop to.test --servfail sf.test "$bl" "$bl2" "$wl" "$dq"
@@ -120,6 +135,28 @@ session_ms() {
 	substr($0, 1, 4) == " -> " && toupper(substr($0, 5)) ~ /^DATA/ { exit }
 	/^=== response in [0-9.]+s$/ { v = $4; sub(/s$/, "", v); t += v }
 	END { printf "%d\n", t * 1000 }' "$E2E_TRANSCRIPT"
+}
+
+# not_grep REGEX FILE - true if no line of FILE matches REGEX
+# shellcheck disable=SC2317 # called through e2e_check
+not_grep() {
+	! grep -qE -- "$1" "$2"
+}
+
+# not_grep_i TEXT - true if stdin does not hold TEXT (any case)
+# shellcheck disable=SC2317 # called through e2e_check
+not_grep_i() {
+	! grep -qiF -- "$1"
+}
+
+# in_each TEXT FILE... - true if every FILE holds TEXT (any case)
+# shellcheck disable=SC2317 # called through e2e_check
+in_each() {
+	local text=$1 f
+	shift
+	for f in "$@"; do
+		grep -qiF -- "$text" "$f" || return 1
+	done
 }
 
 # rcpt_args FILE - the recipients a sink file was sent to
@@ -192,6 +229,22 @@ send IPV6:2001:db8::20 b@example.org
 e2e_expect_reply RCPT '250 ' "IPv6 not listed: RCPT 250"
 e2e_expect_delivered "$m" "IPv6 not listed: delivered"
 
+# An IPv4-mapped IPv6 client is looked up by its IPv4 address.
+e2e_dns_mark
+send IPV6:::ffff:192.0.2.3 b@example.org
+e2e_expect_reply RCPT '554 5\.7\.1 Service unavailable; Client host \[[^]]*192\.0\.2\.3\] blocked using bl\.test; bl\.test three$' \
+	"IPv4-mapped IPv6 client (Postfix unwraps it): RCPT 554"
+e2e_check "IPv4-mapped IPv6 client: the query was 3.2.0.192.bl.test" \
+	test "$(e2e_dns_queries 3.2.0.192.bl.test A)" -ge 1
+
+# A private client is not looked up (dnsbl_skip_local = yes).
+e2e_dns_mark
+send 10.0.0.2 b@example.org
+e2e_expect_reply RCPT '250 ' "private client, dnsbl_skip_local = yes: RCPT 250"
+e2e_expect_delivered "$m" "private client: delivered"
+n=$(e2e_dns_queries 2.0.0.10.bl.test)
+e2e_check "private client: no query sent (got $n)" test "$n" -eq 0
+
 # A returning client within the TTL: the answers come from portcullis's cache.
 e2e_dns_mark
 send 192.0.2.9 b@example.org
@@ -211,6 +264,46 @@ e2e_expect_delivered "$m" "cache: not-listed returning client delivered"
 n=$(e2e_dns_queries 21.2.0.192.bl.test)
 e2e_check "cache: NXDOMAIN is cached too: no query the second time (got $n)" test "$n" -eq 0
 
+# A list's TXT is untrusted text in our SMTP reply: '%' (libmilter's
+# escape character), CR LF, and a reply longer than SMTP allows.
+send 192.0.2.40 b@example.org
+e2e_expect_reply_is RCPT "554 5.7.1 Service unavailable; Client host [192.0.2.40] blocked using bl.test; $txt_pct" \
+	"hostile TXT: '%' reaches the client as is"
+send 192.0.2.41 b@example.org
+e2e_expect_reply RCPT '554 5\.7\.1 Service unavailable; Client host \[192\.0\.2\.41\] blocked using bl\.test; evil' \
+	"hostile TXT: CR LF in the TXT: one 554 reply"
+e2e_check "hostile TXT: CR LF: exactly one reply to RCPT, the session stays in step (QUIT 221)" \
+	test "$(e2e_reply RCPT | wc -l)-$(e2e_reply QUIT | cut -c1-3)" = 1-221
+e2e_check "hostile TXT: CR LF: no forged line in portcullis's log" \
+	not_grep '^250 2\.0\.0 injected' "$E2E_MILTER_LOG"
+send 192.0.2.42 b@example.org
+r=$(e2e_reply RCPT)
+e2e_expect_reply RCPT '554 5\.7\.1 Service unavailable; Client host \[192\.0\.2\.42\] blocked using bl\.test; 0000' \
+	"hostile TXT: 600-byte TXT: still 554 with the text's start"
+e2e_check "hostile TXT: 600-byte TXT: the reply line fits SMTP's 512 octets (got $((${#r} + 2)))" \
+	test $((${#r} + 2)) -le 512
+
+# Parallel sessions share the resolver: each gets its own answer.
+pids=()
+for i in 100 101 102 103 104 105 106 107; do
+	timeout -k 5 60 swaks --server 127.0.0.1 --port "$E2E_SMTP_PORT" --timeout "$E2E_SWAKS_TIMEOUT" \
+		--from a@example.net --to b@example.org --helo mail.example.net \
+		--xclient-addr "192.0.2.$i" --xclient-name host.example \
+		</dev/null >"$E2E_WORK/parallel.$i.txt" 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"
+bad=""
+for i in 100 101 102 103 104 105 106 107; do
+	r=$(e2e_reply RCPT "$E2E_WORK/parallel.$i.txt")
+	if ((i % 2 == 0)); then
+		[ "$r" = "554 5.7.1 Service unavailable; Client host [192.0.2.$i] blocked using bl.test; parallel $i" ] || bad="$bad $i:'$r'"
+	else
+		[[ $r == "250 "* ]] || bad="$bad $i:'$r'"
+	fi
+done
+e2e_check "parallel: 8 concurrent clients, each with its own verdict and TXT${bad:+ (wrong:$bad)}" test -z "$bad"
+
 # --- the test mode against the same DNS ---------------------------------------------
 tmode --client-ip 192.0.2.2 --helo mail.example.net --from a@example.net --rcpt b@example.org
 e2e_check "test mode: listed client exits 5 (got $rc)" test "$rc" -eq 5
@@ -225,6 +318,17 @@ e2e_check "test mode: not-listed client exits 0 (got $rc)" test "$rc" -eq 0
 e2e_check "test mode: trace 'connect dnsbl not-listed bl.test'" \
 	grep -qx '  connect dnsbl not-listed bl\.test.*' <<<"$out"
 e2e_check "test mode: verdict: accept" test "$(tail -n 1 <<<"$out")" = 'verdict: accept'
+tmode --client-ip ::ffff:192.0.2.3 --helo mail.example.net --from a@example.net --rcpt b@example.org
+e2e_check "test mode: IPv4-mapped ::ffff:192.0.2.3 is looked up as 3.2.0.192.bl.test (exit $rc)" \
+	grep -q '^  connect dnsbl listed bl\.test: 127\.0\.0\.2' <<<"$out"
+
+reconf "dnsbl_skip_local = no" <<'EOF'
+dnsbl_sites = bl.test
+dnsbl_skip_local = no
+EOF
+send 10.0.0.2 b@example.org
+e2e_expect_reply_is RCPT '554 5.7.1 Service unavailable; Client host [10.0.0.2] blocked using bl.test' \
+	"private client, dnsbl_skip_local = no: looked up, RCPT 554 (no TXT record, no '; ')"
 
 # --- dry run ------------------------------------------------------------------------
 reconf "dry_run = dnsbl" <<'EOF'
@@ -349,6 +453,22 @@ send 192.0.2.2 b@example.org
 e2e_expect_reply RCPT '451 4\.4\.3 ' "SERVFAIL, tempfail: RCPT 451 4.4.3"
 e2e_expect_not_delivered "$m" "SERVFAIL, tempfail: not delivered"
 
+# The resolver itself is down: nothing listens on its port.
+dead_port=$(_e2e_dns_free_port)
+base_down=${base/$E2E_DNS_SERVER/127.0.0.1:$dead_port}
+for on_error in accept tempfail; do
+	e2e_reconfigure "reload: no DNS server, dnsbl_on_error = $on_error" \
+		< <(printf '%s\ndnsbl_sites = bl.test\ndnsbl_on_error = %s\n' "$base_down" "$on_error")
+	send 192.0.2.2 b@example.org
+	if [ "$on_error" = accept ]; then
+		e2e_expect_reply RCPT '250 ' "no DNS server, accept: RCPT 250"
+		e2e_expect_delivered "$m" "no DNS server, accept: delivered"
+	else
+		e2e_expect_reply RCPT '451 4\.4\.3 ' "no DNS server, tempfail: RCPT 451 4.4.3"
+	fi
+	expect_within "no DNS server, $on_error: RCPT reply within dns_timeout + 1 s" "$(lapse_ms RCPT)" "$limit"
+done
+
 # === 6. Spamhaus DQS: the key stays secret ============================================
 dqs_sites="dnsbl_sites = \$dqs_key.zen.dq.test=127.0.0.[2..11]*3
 	\$dqs_key.zen.to.test \$dqs_key.zen.sf.test"
@@ -369,6 +489,13 @@ e2e_expect_milter_log 'dnsbl error list=zen\.sf\.test client=192\.0\.2\.7 error=
 send 192.0.2.17 b@example.org
 e2e_expect_reply RCPT '554 5\.7\.1 Service unavailable; Client host \[192\.0\.2\.17\] blocked using zen\.dq\.test; a list that echoes the key ' \
 	"DQS: a TXT that contains the key: 554, key removed"
+# portcullis sends the key lowercased (DNS ignores case); a list that
+# echoes the queried name in its TXT then echoes the key in lower case.
+send 192.0.2.19 b@example.org
+e2e_expect_reply RCPT '554 5\.7\.1 Service unavailable; Client host \[192\.0\.2\.19\] blocked using zen\.dq\.test' \
+	"DQS: a TXT that echoes the queried name: 554"
+r=$(e2e_reply RCPT)
+e2e_check "DQS: ... and the reply does not hold the key in any case" not_grep_i "$KEY" <<<"$r"
 send 192.0.2.18 b@example.org
 e2e_expect_reply RCPT '250 ' "DQS: an answer outside the filter (127.0.0.20): RCPT 250"
 e2e_expect_delivered "$m" "DQS: outside the filter: delivered"
@@ -415,6 +542,9 @@ timeout 10 "$PORTCULLIS" -n -c "$bad" >"$E2E_WORK/check-bad.out" 2>&1
 e2e_check "DQS: -n refuses a site that spells out the key" test "$?" -eq 1
 
 e2e_stop_milter
+# The scan below is not vacuous: the key is where it must be.
+e2e_check "DQS scan sanity: the key is in the config and in unbound's query log" \
+	in_each "$KEY" "$E2E_MILTER_CONF" "$E2E_DNS_LOG"
 e2e_expect_secret_absent "$KEY" "DQS: the key is in no transcript, sink file, log or output" \
 	"$E2E_MILTER_CONF" "$bad"
 

@@ -150,6 +150,12 @@ static const struct dnsbl_case cases[] = {
 	 PCL_ACT_REJECT,
 	 "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked "
 	 "using zen.dq.test; listed, key <redacted>"},
+	{"DQS list shown by the admin's name",
+	 "dnsbl_sites = $dqs_key.zen.dq.test=127.0.0.[2..11]*3\n"
+	 "dns_list_names = zen.dq.test=zen.spamhaus.org",
+	 "192.0.2.7", PCL_ACT_REJECT,
+	 "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked "
+	 "using zen.spamhaus.org; listed, key <redacted>"},
 	{"custom reply template",
 	 "dnsbl_sites = bl.test\ndnsbl_reply = 550 5.7.1 $rbl_what is on "
 	 "$rbl_domain ($rbl_code)",
