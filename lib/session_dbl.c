@@ -74,8 +74,6 @@ pcl_dbl_add(struct pcl_session *s, struct dbl_lookups *l,
 {
 	const struct pcl_conf *c = s->conf;
 	char name[PCL_DOMAIN_MAX + 1];
-	bool txt = strstr(c->dbl.reply, "rbl_txt") != NULL ||
-		   strstr(c->dbl.reply, "rbl_reason") != NULL;
 
 	if (c->dns == NULL || domain == NULL || *domain == '\0')
 		return;
@@ -105,8 +103,6 @@ pcl_dbl_add(struct pcl_session *s, struct dbl_lookups *l,
 		pcl_copy(q->domain, sizeof(q->domain), domain);
 		pcl_lower(q->domain);
 		q->a_idx = pcl_dns_batch_add(l->batch, name, PCL_DNS_A);
-		q->txt_idx = txt ? pcl_dns_batch_add(l->batch, name, PCL_DNS_TXT)
-				 : -1;
 	}
 }
 
@@ -122,23 +118,21 @@ pcl_dbl_send(struct dbl_lookups *l)
 static void
 listed_finding(struct pcl_session *s, const struct dbl_query *q,
 	       const struct pcl_dbl_site *best, const struct pcl_addr *code,
-	       int best_txt, int score, struct dbl_lookups *l)
+	       int score)
 {
 	struct pcl_finding *f;
 	char codetext[PCL_ADDR_TEXT_MAX], txt[PCL_REPLY_TEXT_MAX] = "";
-	char smtp_code[4];
+	char qname[PCL_DOMAIN_MAX + 1], smtp_code[4];
 	struct pcl_rbl_vars vars = {0};
-	const struct pcl_dns_answer *a;
 
 	f = pcl_session_find(s, q->scope, "dbl", PCL_STAGE_CONNECT,
 			     s->conf->dbl.action);
 	if (f == NULL)
 		return;
 	pcl_addr_format(code, codetext, sizeof(codetext));
-	a = best_txt >= 0 ? pcl_dns_batch_answer(l->batch, best_txt) : NULL;
-	if (a && a->status == PCL_DNS_FOUND && a->count > 0)
-		pcl_dnsbl_redact(a->rrs[0].u.txt.text, s->conf->dqs_key, txt,
-				 sizeof(txt));
+	if (pcl_dnsbl_domain_query(q->domain, best->site.zone, qname,
+				   sizeof(qname)))
+		pcl_list_txt(s, qname, s->conf->dbl.reply, txt, sizeof(txt));
 	pcl_format(f->detail, sizeof(f->detail),
 		   "%s=%s list=%s code=%s score=%d",
 		   pcl_dbl_identity_name(q->id), q->domain,
@@ -246,7 +240,7 @@ pcl_dbl_finish(struct pcl_session *s, struct dbl_lookups *l)
 		const struct dbl_query *first = &l->items[i];
 		const struct pcl_dbl_site *best = NULL;
 		struct pcl_addr best_code = {0};
-		int score = 0, best_txt = -1;
+		int score = 0;
 
 		for (; i < l->count && l->items[i].id == first->id &&
 		       strcmp(l->items[i].domain, first->domain) == 0;
@@ -261,12 +255,10 @@ pcl_dbl_finish(struct pcl_session *s, struct dbl_lookups *l)
 				      w > best->site.weight)) {
 				best = site;
 				best_code = code;
-				best_txt = l->items[i].txt_idx;
 			}
 		}
 		if (best && score >= s->conf->dbl_threshold)
-			listed_finding(s, first, best, &best_code, best_txt,
-				       score, l);
+			listed_finding(s, first, best, &best_code, score);
 	}
 	pcl_dbl_clear(l);
 }

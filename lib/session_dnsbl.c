@@ -22,12 +22,28 @@
 #include "log.h"
 #include "session_int.h"
 
-/* wants_txt - does the reply use the TXT record */
-static bool
-wants_txt(const struct pcl_conf *c)
+/* pcl_list_txt - the TXT record of a listing, for a reply that shows
+ * it: asked only once a list has said "listed" (postscreen asks no TXT
+ * at all; asking it for every client would double the queries counted
+ * against a DQS quota), through the cache, the DQS key removed */
+void
+pcl_list_txt(struct pcl_session *s, const char *qname, const char *tpl,
+	     char *out, size_t len)
 {
-	return strstr(c->dnsbl.reply, "rbl_txt") != NULL ||
-	       strstr(c->dnsbl.reply, "rbl_reason") != NULL;
+	struct pcl_dns_answer *a;
+
+	*out = '\0';
+	if (strstr(tpl, "rbl_txt") == NULL && strstr(tpl, "rbl_reason") == NULL)
+		return;
+	a = pcl_dns_lookup(s->conf->dns, qname, PCL_DNS_TXT);
+	if (a == NULL) {
+		s->error = true;
+		return;
+	}
+	if (a->status == PCL_DNS_FOUND && a->count > 0)
+		pcl_dnsbl_redact(a->rrs[0].u.txt.text, s->conf->dqs_key, out,
+				 len);
+	pcl_dns_answer_free(a);
 }
 
 /* exempted - does dnsbl_exceptions say OK for this client */
@@ -76,7 +92,7 @@ pcl_checks_dnsbl_start(struct pcl_session *s)
 	}
 	if (exempted(s))
 		return;
-	s->dnsbl_idx = calloc(c->ndnsbl_sites * 2, sizeof(int));
+	s->dnsbl_idx = calloc(c->ndnsbl_sites, sizeof(int));
 	s->dnsbl_batch = pcl_dns_batch_new(c->dns);
 	if (s->dnsbl_idx == NULL || s->dnsbl_batch == NULL) {
 		s->error = true;
@@ -85,16 +101,12 @@ pcl_checks_dnsbl_start(struct pcl_session *s)
 	for (size_t i = 0; i < c->ndnsbl_sites; i++) {
 		const struct pcl_dnsbl_site *site = &c->dnsbl_sites[i];
 
-		s->dnsbl_idx[2 * i] = -1;
-		s->dnsbl_idx[2 * i + 1] = -1;
+		s->dnsbl_idx[i] = -1;
 		if (!pcl_dnsbl_ip_query(&s->caddr, site->zone, name,
 					sizeof(name)))
 			continue; /* traced as an error when collected */
-		s->dnsbl_idx[2 * i] =
+		s->dnsbl_idx[i] =
 			pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_A);
-		if (wants_txt(c))
-			s->dnsbl_idx[2 * i + 1] = pcl_dns_batch_add(
-				s->dnsbl_batch, name, PCL_DNS_TXT);
 	}
 	pcl_dns_batch_send(s->dnsbl_batch);
 	s->dnsbl_pending = true;
@@ -127,29 +139,14 @@ answer_addrs(const struct pcl_dns_answer *a, struct pcl_addr *out, size_t max)
 	return n;
 }
 
-/* txt_of - the first TXT string of an answer, the DQS key removed */
-static void
-txt_of(const struct pcl_session *s, int idx, char *out, size_t len)
-{
-	const struct pcl_dns_answer *a;
-
-	*out = '\0';
-	if (idx < 0)
-		return;
-	a = pcl_dns_batch_answer(s->dnsbl_batch, idx);
-	if (a == NULL || a->status != PCL_DNS_FOUND || a->count == 0)
-		return;
-	pcl_dnsbl_redact(a->rrs[0].u.txt.text, s->conf->dqs_key, out, len);
-}
-
 /* listed_finding - the dnsbl finding for a client at the threshold */
 static void
 listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
-	       const struct pcl_addr *code, int best_i, int score)
+	       const struct pcl_addr *code, int score)
 {
 	struct pcl_finding *f;
-	char codetext[PCL_ADDR_TEXT_MAX], txt[PCL_REPLY_TEXT_MAX];
-	char smtp_code[4];
+	char codetext[PCL_ADDR_TEXT_MAX], txt[PCL_REPLY_TEXT_MAX] = "";
+	char qname[PCL_DOMAIN_MAX + 1], smtp_code[4];
 	struct pcl_rbl_vars vars = {0};
 
 	f = pcl_session_find(s, &s->conn, "dnsbl", PCL_STAGE_CONNECT,
@@ -157,7 +154,8 @@ listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
 	if (f == NULL)
 		return;
 	pcl_addr_format(code, codetext, sizeof(codetext));
-	txt_of(s, s->dnsbl_idx[2 * best_i + 1], txt, sizeof(txt));
+	if (pcl_dnsbl_ip_query(&s->caddr, best->zone, qname, sizeof(qname)))
+		pcl_list_txt(s, qname, s->conf->dnsbl.reply, txt, sizeof(txt));
 	pcl_format(f->detail, sizeof(f->detail), "list=%s code=%s score=%d",
 		   best->public_name, codetext, score);
 	/* Postfix's $rbl_code is the SMTP code; the reply starts with it
@@ -206,7 +204,7 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 	const struct pcl_dnsbl_site *best = NULL;
 	struct pcl_addr best_code = {0};
 	char errors[PCL_FINDING_DETAIL_MAX] = "";
-	int score = 0, best_i = 0;
+	int score = 0;
 
 	if (!s->dnsbl_pending)
 		return;
@@ -220,12 +218,12 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 		char codetext[PCL_ADDR_TEXT_MAX];
 		size_t n;
 
-		if (s->dnsbl_idx[2 * i] < 0) {
+		if (s->dnsbl_idx[i] < 0) {
 			site_error(s, site, "no query name", errors,
 				   sizeof(errors));
 			continue;
 		}
-		a = pcl_dns_batch_answer(s->dnsbl_batch, s->dnsbl_idx[2 * i]);
+		a = pcl_dns_batch_answer(s->dnsbl_batch, s->dnsbl_idx[i]);
 		if (a->status == PCL_DNS_TEMPFAIL ||
 		    a->status == PCL_DNS_PERMFAIL) {
 			site_error(s, site, *a->error ? a->error :
@@ -257,7 +255,6 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 			    (best == NULL || site->weight > best->weight)) {
 				best = site;
 				best_code = code;
-				best_i = (int)i;
 			}
 			break;
 		case PCL_DNSBL_NOT_LISTED:
@@ -271,7 +268,7 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 	if (*errors)
 		error_finding(s, errors);
 	if (best && score >= c->dnsbl_threshold)
-		listed_finding(s, best, &best_code, best_i, score);
+		listed_finding(s, best, &best_code, score);
 	else if (c->dnsbl_allowlist_threshold < 0 &&
 		 score <= c->dnsbl_allowlist_threshold) {
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "allowlisted",

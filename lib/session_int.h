@@ -39,7 +39,7 @@ struct dbl_query {
 	enum pcl_dbl_identity id;
 	struct findings *scope;		/* where a finding goes */
 	char domain[PCL_DOMAIN_MAX + 1];
-	int a_idx, txt_idx;		/* in the batch; txt -1 if unused */
+	int a_idx;			/* in the batch */
 };
 
 /* A round of domain-list lookups sent together. */
@@ -70,7 +70,7 @@ struct pcl_session {
 	struct findings conn;		/* client checks */
 	struct headers conn_headers;	/* PREPEND from client/helo maps */
 	struct pcl_dns_batch *dnsbl_batch; /* sent at connect */
-	int *dnsbl_idx;			/* per site: A, TXT query index */
+	int *dnsbl_idx;			/* per site: the A query's index */
 	bool dnsbl_pending;		/* answers not collected yet */
 	const struct pcl_rbl_vars *rbl;	/* during a DNS list reply */
 	struct dbl_lookups dbl_conn;	/* client name and HELO */
@@ -155,6 +155,8 @@ void pcl_content_eom(struct pcl_session *s);
 void pcl_content_reset(struct pcl_session *s);
 
 /* session_dnsbl.c */
+void pcl_list_txt(struct pcl_session *s, const char *qname, const char *tpl,
+		  char *out, size_t len);
 void pcl_checks_dnsbl_start(struct pcl_session *s);
 void pcl_checks_dnsbl_finish(struct pcl_session *s);
 

@@ -134,8 +134,9 @@ int
 urls_list_add(struct urls_ctx *ctx, const char *name)
 {
 	struct pcl_url_domains *d = ctx->out;
+	char *copy = NULL;
 	size_t s = 0;
-	char *copy;
+	int rc = -1;
 
 	if (ctx->nslots > 0) {
 		s = name_hash(name) & (ctx->nslots - 1);
@@ -150,19 +151,20 @@ urls_list_add(struct urls_ctx *ctx, const char *name)
 	/* Keep the set at most half full, so probes stay short. */
 	if ((d->count + 1) * 2 > ctx->nslots) {
 		if (slots_grow(ctx) != 0)
-			goto oom;
+			goto out;
 		s = name_hash(name) & (ctx->nslots - 1);
 		while (ctx->slots[s] != 0)
 			s = (s + 1) & (ctx->nslots - 1);
 	}
 	if (items_grow(ctx) != 0 || (copy = pcl_strdup(name)) == NULL)
-		goto oom;
+		goto out;
 	d->items[d->count++] = copy;
 	ctx->slots[s] = d->count;
-	return 0;
-oom:
-	ctx->oom = true;
-	return -1;
+	rc = 0;
+out:
+	if (rc != 0)
+		ctx->oom = true;
+	return rc;
 }
 
 /* walk_reserve - room for want bytes of text in w->buf */
@@ -240,7 +242,7 @@ part_decoder(GMimePart *part)
 		break;
 	}
 	charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
-	                                                    "charset");
+	                                                   "charset");
 	if (!charset_is_utf8(charset) &&
 	    (filter = g_mime_filter_charset_new(charset, "UTF-8")) != NULL) {
 		g_mime_stream_filter_add(GMIME_STREAM_FILTER(stream), filter);
@@ -304,7 +306,8 @@ walk(struct urls_walk *w, GMimeObject *obj, int depth, int messages)
 		int n = g_mime_multipart_get_count(mp);
 		const char *face;
 
-		if (n == 0 && (face = g_mime_multipart_get_prologue(mp)) != NULL)
+		if (n == 0 &&
+		    (face = g_mime_multipart_get_prologue(mp)) != NULL)
 			walk_text(w, face, strlen(face));
 		for (int i = 0; i < n; i++)
 			walk(w, g_mime_multipart_get_part(mp, i), depth + 1,

@@ -59,16 +59,20 @@ struct named_ref {
 /* Named references that can hide a host or a scheme; the rest of the
  * HTML 5 list only makes letters, which do not matter here. */
 static const struct named_ref named_refs[] = {
-    {"amp", '&'},     {"lt", '<'},      {"gt", '>'},
-    {"quot", '"'},    {"apos", '\''},   {"nbsp", 0xA0},
-    {"period", '.'},  {"commat", '@'},  {"sol", '/'},
-    {"bsol", '\\'},   {"colon", ':'},   {"semi", ';'},
-    {"comma", ','},   {"excl", '!'},    {"quest", '?'},
-    {"num", '#'},     {"percnt", '%'},  {"lowbar", '_'},
-    {"equals", '='},  {"plus", '+'},    {"lpar", '('},
-    {"rpar", ')'},    {"NewLine", '\n'}, {"Tab", '\t'},
-    {"shy", 0xAD},    {"zwj", 0x200D},  {"zwnj", 0x200C},
-    {"ZeroWidthSpace", 0x200B},
+    {"amp", '&'},      {"lt", '<'},
+    {"gt", '>'},       {"quot", '"'},
+    {"apos", '\''},    {"nbsp", 0xA0},
+    {"period", '.'},   {"commat", '@'},
+    {"sol", '/'},      {"bsol", '\\'},
+    {"colon", ':'},    {"semi", ';'},
+    {"comma", ','},    {"excl", '!'},
+    {"quest", '?'},    {"num", '#'},
+    {"percnt", '%'},   {"lowbar", '_'},
+    {"equals", '='},   {"plus", '+'},
+    {"lpar", '('},     {"rpar", ')'},
+    {"NewLine", '\n'}, {"Tab", '\t'},
+    {"shy", 0xAD},     {"zwj", 0x200D},
+    {"zwnj", 0x200C},  {"ZeroWidthSpace", 0x200B},
 };
 
 /* scan_alnum - ASCII letter or digit, independent of the locale */
@@ -150,8 +154,8 @@ utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 			return 0;
 		v = (v << 6) | (s[i] & 0x3Fu);
 	}
-	if ((k == 3 && v < 0x800) || (k == 4 && v < 0x10000) ||
-	    v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+	if ((k == 3 && v < 0x800) || (k == 4 && v < 0x10000) || v > 0x10FFFF ||
+	    (v >= 0xD800 && v <= 0xDFFF))
 		return 0;
 	*cp = v;
 	return k;
@@ -325,8 +329,9 @@ host_read(const unsigned char *s, size_t n, struct host_text *h)
 		}
 		if (c == '%' && i + 2 < n && scan_hexval(s[i + 1]) >= 0 &&
 		    scan_hexval(s[i + 2]) >= 0) {
-			unsigned char b = (unsigned char)(scan_hexval(s[i + 1]) * 16 +
-			                                  scan_hexval(s[i + 2]));
+			unsigned char b =
+			    (unsigned char)(scan_hexval(s[i + 1]) * 16 +
+			                    scan_hexval(s[i + 2]));
 
 			host_put(h, &b, 1);
 			i += 3;
@@ -457,8 +462,7 @@ try_at(struct urls_ctx *ctx, const unsigned char *s, size_t n, size_t i)
 /* try_relative - HTML "//host" after '=', a quote or '(' at s[i];
  * returns bytes read, 0 if none */
 static size_t
-try_relative(struct urls_ctx *ctx, const unsigned char *s, size_t n,
-             size_t i)
+try_relative(struct urls_ctx *ctx, const unsigned char *s, size_t n, size_t i)
 {
 	if (i == 0 || i + 2 >= n || s[i + 1] != '/' ||
 	    !scan_in(s[i - 1], "=\"'("))
