@@ -265,6 +265,18 @@ pcl_dns_free(struct pcl_dns *dns)
 	free(dns);
 }
 
+/* pcl_dns_share_cache - let a new resolver use an older one's cache */
+void
+pcl_dns_share_cache(struct pcl_dns *to, struct pcl_dns *from)
+{
+	if (to == NULL || from == NULL || to->cache == NULL ||
+	    from->cache == NULL || to->cache == from->cache ||
+	    dns_cache_max(to->cache) != dns_cache_max(from->cache))
+		return;
+	dns_cache_free(to->cache);
+	to->cache = dns_cache_hold(from->cache);
+}
+
 /* pcl_dns_set_clock - pin the cache clock (NULL: the real one) */
 void
 pcl_dns_set_clock(struct pcl_dns *dns, time_t (*now)(void))

@@ -118,6 +118,11 @@ size_t pcl_dns_servers_format(const struct pcl_dns *dns, char *buf, size_t len);
  * real monotonic clock, in seconds) */
 void pcl_dns_set_clock(struct pcl_dns *dns, time_t (*now)(void));
 
+/* pcl_dns_share_cache - make to (a new resolver, not yet in use) share
+ * from's cache, when both cache the same number of entries: a reload
+ * keeps what the daemon learned. The cache lives while either does. */
+void pcl_dns_share_cache(struct pcl_dns *to, struct pcl_dns *from);
+
 /* pcl_dns_cache_flush - forget every cached answer */
 void pcl_dns_cache_flush(struct pcl_dns *dns);
 

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -35,6 +36,7 @@ struct cache_entry {
 };
 
 struct dns_cache {
+	atomic_int refs;     /* resolvers sharing it (across reloads) */
 	pthread_mutex_t lock;
 	time_t (*now)(void); /* NULL: the monotonic clock */
 	uint32_t seed;       /* so chains cannot be aimed at */
@@ -84,6 +86,7 @@ dns_cache_new(size_t max_entries)
 
 	if (c == NULL)
 		return NULL;
+	atomic_init(&c->refs, 1);
 	c->max = max_entries;
 	c->nbuckets = 16;
 	while (c->nbuckets < max_entries && c->nbuckets < CACHE_BUCKETS_MAX)
@@ -180,12 +183,27 @@ dns_cache_flush(struct dns_cache *c)
 void
 dns_cache_free(struct dns_cache *c)
 {
-	if (c == NULL)
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) > 1)
 		return;
 	dns_cache_flush(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c->buckets);
 	free(c);
+}
+
+/* dns_cache_hold - one more resolver shares c */
+struct dns_cache *
+dns_cache_hold(struct dns_cache *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
+/* dns_cache_max - the entry bound c was made with */
+size_t
+dns_cache_max(const struct dns_cache *c)
+{
+	return c->max;
 }
 
 /* dns_cache_set_clock - pin the clock (tests) */

@@ -43,6 +43,8 @@ struct dns_server {
 };
 
 struct dns_cache;
+struct dns_cache *dns_cache_hold(struct dns_cache *c);
+size_t dns_cache_max(const struct dns_cache *c);
 
 struct pcl_dns {
 	struct dns_server servers[DNS_SERVERS_MAX];

@@ -47,6 +47,9 @@ pcl_snapshot_install(struct pcl_conf *c)
 
 	pthread_mutex_lock(&snapshot_lock);
 	old = current;
+	/* A reload keeps the DNS answers learned so far. */
+	if (c && old)
+		pcl_dns_share_cache(c->dns, old->dns);
 	current = c;
 	pthread_mutex_unlock(&snapshot_lock);
 	pcl_conf_release(old);

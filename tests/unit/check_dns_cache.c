@@ -95,6 +95,33 @@ static const struct expiry_case expiry_cases[] = {
 };
 
 /* test_cache_expiry - entries live for their clamped TTL */
+/* A reload's new resolver shares the old cache: no new query, and the
+ * cache outlives the resolver that made it. */
+START_TEST(test_cache_shared)
+{
+	struct pcl_dns *old = dns_make(100, 0, 0, 2000, 2);
+	struct pcl_dns *new = dns_make(100, 0, 0, 2000, 2);
+	struct pcl_dns *other = dns_make(50, 0, 0, 2000, 2);
+	struct pcl_dns_answer *a = pcl_dns_lookup(old, "a.test", PCL_DNS_A);
+	struct pcl_dns_answer *b, *c;
+
+	pcl_dns_share_cache(new, old);
+	pcl_dns_share_cache(other, old); /* another size: not shared */
+	pcl_dns_free(old);
+	b = pcl_dns_lookup(new, "a.test", PCL_DNS_A);
+	c = pcl_dns_lookup(other, "a.test", PCL_DNS_A);
+	ck_assert_msg(b->from_cache, "shared: got a query, want the cache");
+	ck_assert_msg(!c->from_cache, "other size: got cached, want a query");
+	ck_assert_msg(fakedns_queries("a.test") == 2, "got %u queries, want 2",
+	              fakedns_queries("a.test"));
+	pcl_dns_answer_free(a);
+	pcl_dns_answer_free(b);
+	pcl_dns_answer_free(c);
+	pcl_dns_free(new);
+	pcl_dns_free(other);
+}
+END_TEST
+
 START_TEST(test_cache_expiry)
 {
 	const struct expiry_case *c = &expiry_cases[_i];
@@ -249,6 +276,7 @@ dns_cache_tcase(void)
 	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_cache_hit);
+	tcase_add_test(tc, test_cache_shared);
 	tcase_add_loop_test(tc, test_cache_expiry, 0, N(expiry_cases));
 	tcase_add_loop_test(tc, test_not_cached, 0, N(nocache_cases));
 	tcase_add_test(tc, test_cache_evict);
