@@ -716,6 +716,34 @@ fk_sockets(void)
 	return -1;
 }
 
+/* fk_sockets_at - UDP and TCP on addr:port exactly (SO_REUSEADDR on
+ * TCP so that a fixed port can be taken again at once) */
+static int
+fk_sockets_at(const char *addr, int port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	int one = 1;
+
+	if (port < 1 || port > 65535 ||
+	    inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	sin.sin_port = htons((uint16_t)port);
+	fk.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fk.listen = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fk.udp < 0 || fk.listen < 0 ||
+	    setsockopt(fk.listen, SOL_SOCKET, SO_REUSEADDR, &one,
+	               sizeof(one)) < 0 ||
+	    bind(fk.udp, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    bind(fk.listen, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(fk.listen, 16) < 0)
+		return -1;
+	fk.pub.port = port;
+	snprintf(fk.pub.servers, sizeof(fk.pub.servers), "%s:%d", addr, port);
+	return 0;
+}
+
 /* fk_cleanup - release whatever start had made */
 static void
 fk_cleanup(void)
@@ -741,9 +769,10 @@ fk_cleanup(void)
 	memset(&fk, 0, sizeof(fk));
 }
 
-/* fakedns_start - serve zone_text on 127.0.0.1 */
-struct fakedns *
-fakedns_start(const char *zone_text)
+/* fk_start - serve zone_text on addr:port, or on 127.0.0.1 and a free
+ * port when addr is NULL */
+static struct fakedns *
+fk_start(const char *zone_text, const char *addr, int port)
 {
 	if (fk.running) {
 		fprintf(stderr, "fakedns: already running\n");
@@ -754,7 +783,8 @@ fakedns_start(const char *zone_text)
 	for (size_t c = 0; c < FK_CONNS; c++)
 		fk.conns[c].fd = -1;
 	pthread_mutex_init(&fk.lock, NULL);
-	if (fk_zone(zone_text) < 0 || fk_sockets() < 0 ||
+	if (fk_zone(zone_text) < 0 ||
+	    (addr == NULL ? fk_sockets() : fk_sockets_at(addr, port)) < 0 ||
 	    pipe2(fk.wake, O_CLOEXEC) < 0 ||
 	    pthread_create(&fk.thread, NULL, fk_main, NULL) != 0) {
 		fprintf(stderr, "fakedns: cannot start: %s\n", strerror(errno));
@@ -763,6 +793,24 @@ fakedns_start(const char *zone_text)
 	}
 	fk.running = true;
 	return &fk.pub;
+}
+
+/* fakedns_start - serve zone_text on 127.0.0.1 and a free port */
+struct fakedns *
+fakedns_start(const char *zone_text)
+{
+	return fk_start(zone_text, NULL, 0);
+}
+
+/* fakedns_start_at - serve zone_text on addr:port (IPv4) */
+struct fakedns *
+fakedns_start_at(const char *zone_text, const char *addr, int port)
+{
+	if (addr == NULL) {
+		fprintf(stderr, "fakedns: no address\n");
+		return NULL;
+	}
+	return fk_start(zone_text, addr, port);
 }
 
 /* fakedns_stop - wake the thread, join it, free everything */

@@ -2,7 +2,8 @@
  * fakedns - a tiny authoritative DNS server for the unit tests
  *
  * Serves zone text on 127.0.0.1 over UDP and TCP, on a port the kernel
- * picks, from a thread of the test process. It answers like an
+ * picks (or, with fakedns_start_at, on a fixed address and port), from
+ * a thread of the test process. It answers like an
  * authoritative server: the records of the asked type, a CNAME chain
  * followed inside the zone, NODATA (NOERROR, SOA in the authority
  * section) for a name that exists without the type, NXDOMAIN (with the
@@ -37,13 +38,20 @@
 #include <stdbool.h>
 
 struct fakedns {
-	int port;         /* UDP and TCP, on 127.0.0.1 */
-	char servers[32]; /* "127.0.0.1:PORT", for pcl_dns_conf */
+	int port;         /* UDP and TCP, on 127.0.0.1 (or fakedns_start_at's) */
+	char servers[32]; /* "127.0.0.1:PORT" (or "ADDR:PORT"), for pcl_dns_conf */
 };
 
 /* fakedns_start - parse zone_text and serve it; NULL (with the reason
  * on stderr) when the zone does not parse or a socket fails */
 struct fakedns *fakedns_start(const char *zone_text);
+
+/* fakedns_start_at - fakedns_start on a fixed IPv4 address and port
+ * (e.g. "127.0.0.53", 53, where a libc resolver can be pointed at it;
+ * port 53 needs root); SO_REUSEADDR on the TCP listener; NULL (with the
+ * reason on stderr) when the address does not parse or is taken */
+struct fakedns *fakedns_start_at(const char *zone_text, const char *addr,
+                                 int port);
 
 /* fakedns_stop - stop the thread, close everything, free the zone */
 void fakedns_stop(void);
