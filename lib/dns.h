@@ -156,6 +156,12 @@ void pcl_dns_batch_send(struct pcl_dns_batch *b);
  * TEMPFAIL "timeout". Returns at once when all are answered. */
 void pcl_dns_batch_wait(struct pcl_dns_batch *b);
 
+/* pcl_dns_batch_poll - like wait, but only takes in the replies that
+ * have already arrived (and resends what is due); never blocks. Lets a
+ * caller act on early answers (e.g. ask a follow-up query) between
+ * SMTP stages. */
+void pcl_dns_batch_poll(struct pcl_dns_batch *b);
+
 /* pcl_dns_batch_answer - the answer of query i (PENDING before wait);
  * NULL when there is no query i. Valid until pcl_dns_batch_free. */
 const struct pcl_dns_answer *pcl_dns_batch_answer(const struct pcl_dns_batch *b,

@@ -607,9 +607,26 @@ batch_expire(struct pcl_dns_batch *b, int64_t now)
 	}
 }
 
+static void batch_run(struct pcl_dns_batch *b, bool block);
+
 /* pcl_dns_batch_wait - poll until all are answered or out of time */
 void
 pcl_dns_batch_wait(struct pcl_dns_batch *b)
+{
+	batch_run(b, true);
+}
+
+/* pcl_dns_batch_poll - take in what has arrived, without waiting */
+void
+pcl_dns_batch_poll(struct pcl_dns_batch *b)
+{
+	batch_run(b, false);
+}
+
+/* batch_run - send what is unsent, then read replies: until every query
+ * is answered or the deadline passes (block), or once without waiting */
+static void
+batch_run(struct pcl_dns_batch *b, bool block)
 {
 	struct pollfd *pfd = NULL;
 	struct poll_who *who = NULL;
@@ -629,14 +646,16 @@ pcl_dns_batch_wait(struct pcl_dns_batch *b)
 		batch_fail(b, "out of memory");
 		goto out;
 	}
-	for (;;) {
+	/* The first pass only reads: answers that arrived while the caller
+	 * was busy must be taken before a try is judged late and resent. */
+	for (bool first = true;; first = false) {
 		int64_t now = now_us();
 		int64_t wake;
 		size_t n;
 		int timeout;
 		bool active = false;
 
-		for (size_t i = 0; i < b->n; i++)
+		for (size_t i = 0; !first && i < b->n; i++)
 			if (b->q[i]->state == Q_ACTIVE)
 				query_turn(b->dns, b->q[i], now);
 		n = batch_poll_set(b, pfd, who, &wake);
@@ -644,7 +663,7 @@ pcl_dns_batch_wait(struct pcl_dns_batch *b)
 			active = active || b->q[i]->state == Q_ACTIVE;
 		if (!active)
 			break;
-		timeout = poll_timeout(wake, now);
+		timeout = block && !first ? poll_timeout(wake, now) : 0;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			pcl_format(why, sizeof(why), "poll: %s",
 			           strerror_r(errno, ebuf, sizeof(ebuf)));
@@ -655,6 +674,8 @@ pcl_dns_batch_wait(struct pcl_dns_batch *b)
 		/* expire only after reading: a late send and wait must
 		 * still collect what waits in the socket buffers */
 		batch_expire(b, now_us());
+		if (!block && !first)
+			break;
 	}
 out:
 	free(pfd);

@@ -78,7 +78,8 @@ pcl_session_free(struct pcl_session *s)
 	headers_clear(&s->helo_headers);
 	pcl_dns_batch_free(s->dnsbl_batch);
 	free(s->dnsbl_idx);
-	pcl_dbl_clear(&s->dbl_conn);
+	pcl_dbl_clear(&s->dbl_client);
+	pcl_dbl_clear(&s->dbl_helo);
 	free(s->trace);
 	pcl_conf_release(s->conf);
 	free(s);
@@ -403,7 +404,8 @@ static void
 collect(struct pcl_session *s)
 {
 	pcl_checks_dnsbl_finish(s);
-	pcl_dbl_finish(s, &s->dbl_conn);
+	pcl_dbl_finish(s, &s->dbl_client);
+	pcl_dbl_finish(s, &s->dbl_helo);
 	pcl_dbl_finish(s, &s->dbl_txn);
 }
 
@@ -460,8 +462,9 @@ pcl_session_connect(struct pcl_session *s, const char *addr,
 		return;
 	pcl_checks_dnsbl_start(s);
 	if (*s->name && pcl_dbl_wanted(s, PCL_DBL_CLIENT)) {
-		pcl_dbl_add(s, &s->dbl_conn, PCL_DBL_CLIENT, s->name, &s->conn);
-		pcl_dbl_send(&s->dbl_conn);
+		pcl_dbl_add(s, &s->dbl_client, PCL_DBL_CLIENT, s->name,
+			    &s->conn);
+		pcl_dbl_send(&s->dbl_client);
 	}
 }
 
@@ -471,7 +474,8 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 		 struct pcl_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	pcl_dbl_finish(s, &s->dbl_conn); /* a new HELO replaces the old */
+	pcl_checks_dnsbl_poll(s);
+	pcl_dbl_clear(&s->dbl_helo); /* a new HELO replaces the old */
 	findings_clear(&s->helo_findings);
 	headers_clear(&s->helo_headers);
 	s->helo_exempt = false;
@@ -480,9 +484,9 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 	if (!trusted(s))
 		pcl_checks_helo(s, name ? name : "");
 	if (!trusted(s) && !s->helo_exempt && pcl_dbl_wanted(s, PCL_DBL_HELO)) {
-		pcl_dbl_add(s, &s->dbl_conn, PCL_DBL_HELO, s->helo,
+		pcl_dbl_add(s, &s->dbl_helo, PCL_DBL_HELO, s->helo,
 			    &s->helo_findings);
-		pcl_dbl_send(&s->dbl_conn);
+		pcl_dbl_send(&s->dbl_helo);
 	}
 	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
 		decide(s, PCL_STAGE_HELO, d);
@@ -496,6 +500,7 @@ pcl_session_mail(struct pcl_session *s, const char *sender,
 	char qid[sizeof(s->qid)];
 
 	memset(d, 0, sizeof(*d));
+	pcl_checks_dnsbl_poll(s);
 	/* A new transaction; the queue ID may already be known (Postfix's
 	 * sendmail path knows it at MAIL) and belongs to it. */
 	memcpy(qid, s->qid, sizeof(qid));

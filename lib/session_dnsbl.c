@@ -92,7 +92,7 @@ pcl_checks_dnsbl_start(struct pcl_session *s)
 	}
 	if (exempted(s))
 		return;
-	s->dnsbl_idx = calloc(c->ndnsbl_sites, sizeof(int));
+	s->dnsbl_idx = calloc(c->ndnsbl_sites * 2, sizeof(int));
 	s->dnsbl_batch = pcl_dns_batch_new(c->dns);
 	if (s->dnsbl_idx == NULL || s->dnsbl_batch == NULL) {
 		s->error = true;
@@ -101,11 +101,12 @@ pcl_checks_dnsbl_start(struct pcl_session *s)
 	for (size_t i = 0; i < c->ndnsbl_sites; i++) {
 		const struct pcl_dnsbl_site *site = &c->dnsbl_sites[i];
 
-		s->dnsbl_idx[i] = -1;
+		s->dnsbl_idx[2 * i] = -1;
+		s->dnsbl_idx[2 * i + 1] = -1; /* TXT: asked once listed */
 		if (!pcl_dnsbl_ip_query(&s->caddr, site->zone, name,
 					sizeof(name)))
 			continue; /* traced as an error when collected */
-		s->dnsbl_idx[i] =
+		s->dnsbl_idx[2 * i] =
 			pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_A);
 	}
 	pcl_dns_batch_send(s->dnsbl_batch);
@@ -139,11 +140,58 @@ answer_addrs(const struct pcl_dns_answer *a, struct pcl_addr *out, size_t max)
 	return n;
 }
 
+/* wants_txt - does a reply template show the TXT record */
+static bool
+wants_txt(const char *tpl)
+{
+	return strstr(tpl, "rbl_txt") != NULL || strstr(tpl, "rbl_reason") != NULL;
+}
+
+/* pcl_checks_dnsbl_poll - between stages: take in the answers that
+ * have arrived and ask the TXT record of each listing at once, so that
+ * a listed client does not wait a second round trip at RCPT */
+void
+pcl_checks_dnsbl_poll(struct pcl_session *s)
+{
+	const struct pcl_conf *c = s->conf;
+	char name[PCL_DOMAIN_MAX + 1];
+	bool added = false;
+
+	if (!s->dnsbl_pending || !wants_txt(c->dnsbl.reply))
+		return;
+	pcl_dns_batch_poll(s->dnsbl_batch);
+	for (size_t i = 0; i < c->ndnsbl_sites; i++) {
+		const struct pcl_dns_answer *a;
+		struct pcl_addr addrs[16];
+		size_t n;
+
+		if (s->dnsbl_idx[2 * i] < 0 || s->dnsbl_idx[2 * i + 1] >= 0)
+			continue;
+		a = pcl_dns_batch_answer(s->dnsbl_batch, s->dnsbl_idx[2 * i]);
+		if (a == NULL || a->status != PCL_DNS_FOUND)
+			continue;
+		n = answer_addrs(a, addrs, sizeof(addrs) / sizeof(addrs[0]));
+		if (pcl_dnsbl_classify(&c->dnsbl_sites[i], addrs, n, false,
+				       NULL, NULL) != PCL_DNSBL_LISTED ||
+		    !pcl_dnsbl_ip_query(&s->caddr, c->dnsbl_sites[i].zone,
+					name, sizeof(name)))
+			continue;
+		s->dnsbl_idx[2 * i + 1] =
+			pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_TXT);
+		added = true;
+	}
+	if (added)
+		pcl_dns_batch_send(s->dnsbl_batch);
+}
+
 /* listed_finding - the dnsbl finding for a client at the threshold */
 static void
 listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
 	       const struct pcl_addr *code, int score)
 {
+	int txt_idx = s->dnsbl_idx[2 * (best - s->conf->dnsbl_sites) + 1];
+	const struct pcl_dns_answer *early =
+		pcl_dns_batch_answer(s->dnsbl_batch, txt_idx);
 	struct pcl_finding *f;
 	char codetext[PCL_ADDR_TEXT_MAX], txt[PCL_REPLY_TEXT_MAX] = "";
 	char qname[PCL_DOMAIN_MAX + 1], smtp_code[4];
@@ -154,7 +202,11 @@ listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
 	if (f == NULL)
 		return;
 	pcl_addr_format(code, codetext, sizeof(codetext));
-	if (pcl_dnsbl_ip_query(&s->caddr, best->zone, qname, sizeof(qname)))
+	if (early && early->status == PCL_DNS_FOUND && early->count > 0)
+		pcl_dnsbl_redact(early->rrs[0].u.txt.text, s->conf->dqs_key,
+				 txt, sizeof(txt));
+	else if (pcl_dnsbl_ip_query(&s->caddr, best->zone, qname,
+				    sizeof(qname)))
 		pcl_list_txt(s, qname, s->conf->dnsbl.reply, txt, sizeof(txt));
 	pcl_format(f->detail, sizeof(f->detail), "list=%s code=%s score=%d",
 		   best->public_name, codetext, score);
@@ -218,12 +270,12 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 		char codetext[PCL_ADDR_TEXT_MAX];
 		size_t n;
 
-		if (s->dnsbl_idx[i] < 0) {
+		if (s->dnsbl_idx[2 * i] < 0) {
 			site_error(s, site, "no query name", errors,
 				   sizeof(errors));
 			continue;
 		}
-		a = pcl_dns_batch_answer(s->dnsbl_batch, s->dnsbl_idx[i]);
+		a = pcl_dns_batch_answer(s->dnsbl_batch, s->dnsbl_idx[2 * i]);
 		if (a->status == PCL_DNS_TEMPFAIL ||
 		    a->status == PCL_DNS_PERMFAIL) {
 			site_error(s, site, *a->error ? a->error :

@@ -70,10 +70,11 @@ struct pcl_session {
 	struct findings conn;		/* client checks */
 	struct headers conn_headers;	/* PREPEND from client/helo maps */
 	struct pcl_dns_batch *dnsbl_batch; /* sent at connect */
-	int *dnsbl_idx;			/* per site: the A query's index */
+	int *dnsbl_idx;			/* per site: A, TXT query index */
 	bool dnsbl_pending;		/* answers not collected yet */
 	const struct pcl_rbl_vars *rbl;	/* during a DNS list reply */
-	struct dbl_lookups dbl_conn;	/* client name and HELO */
+	struct dbl_lookups dbl_client;	/* the client's name */
+	struct dbl_lookups dbl_helo;	/* the latest HELO name */
 
 	/* HELO (replaced by each HELO/EHLO) */
 	bool helo_seen;
@@ -158,6 +159,7 @@ void pcl_content_reset(struct pcl_session *s);
 void pcl_list_txt(struct pcl_session *s, const char *qname, const char *tpl,
 		  char *out, size_t len);
 void pcl_checks_dnsbl_start(struct pcl_session *s);
+void pcl_checks_dnsbl_poll(struct pcl_session *s);
 void pcl_checks_dnsbl_finish(struct pcl_session *s);
 
 #endif

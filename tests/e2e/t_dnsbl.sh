@@ -453,13 +453,16 @@ send 192.0.2.2 b@example.org
 e2e_expect_reply RCPT '451 4\.4\.3 ' "SERVFAIL, tempfail: RCPT 451 4.4.3"
 e2e_expect_not_delivered "$m" "SERVFAIL, tempfail: not delivered"
 
-# The resolver itself is down: nothing listens on its port.
+# The resolver itself is down: nothing listens on its port. A reload
+# keeps the DNS cache, so these are clients never looked up before.
 dead_port=$(_e2e_dns_free_port)
 base_down=${base/$E2E_DNS_SERVER/127.0.0.1:$dead_port}
+client=60
 for on_error in accept tempfail; do
+	client=$((client + 1))
 	e2e_reconfigure "reload: no DNS server, dnsbl_on_error = $on_error" \
 		< <(printf '%s\ndnsbl_sites = bl.test\ndnsbl_on_error = %s\n' "$base_down" "$on_error")
-	send 192.0.2.2 b@example.org
+	send "192.0.2.$client" b@example.org
 	if [ "$on_error" = accept ]; then
 		e2e_expect_reply RCPT '250 ' "no DNS server, accept: RCPT 250"
 		e2e_expect_delivered "$m" "no DNS server, accept: delivered"
@@ -468,6 +471,10 @@ for on_error in accept tempfail; do
 	fi
 	expect_within "no DNS server, $on_error: RCPT reply within dns_timeout + 1 s" "$(lapse_ms RCPT)" "$limit"
 done
+# A reload keeps what the resolver learned: 192.0.2.2, looked up before
+# the reloads, is still judged with no server to ask.
+send 192.0.2.2 b@example.org
+e2e_expect_reply RCPT '554 5\.7\.1 ' "reload keeps the DNS cache: a known client is still refused"
 
 # === 6. Spamhaus DQS: the key stays secret ============================================
 dqs_sites="dnsbl_sites = \$dqs_key.zen.dq.test=127.0.0.[2..11]*3

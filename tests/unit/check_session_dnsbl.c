@@ -211,6 +211,37 @@ START_TEST(test_timeout)
 }
 END_TEST
 
+/* The TXT of a listing is asked between stages as soon as the A answer
+ * is in, so a listed client does not wait a second round trip at RCPT;
+ * an unlisted list costs no TXT query at all. */
+START_TEST(test_txt_early)
+{
+	struct pcl_conf *c = load("dnsbl_sites = bl.test w1.test");
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_decision d;
+	struct timespec t0, t1;
+	long ms;
+
+	pcl_conf_release(c);
+	fakedns_set_delay("*", 200);
+	pcl_session_connect(s, "192.0.2.2", NULL, 25, NULL, &d);
+	usleep(300 * 1000); /* the client takes its time to say HELO */
+	pcl_session_helo(s, "mail.example.net", &d);
+	usleep(300 * 1000);
+	pcl_session_mail(s, "a@example.net", NULL, &d);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pcl_session_rcpt(s, "b@example.org", &d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_eq(d.action, PCL_ACT_REJECT);
+	ck_assert_msg(strstr(d.reply.text, "see http://bl.test/2") != NULL,
+		      "got reply \"%s\", want the TXT in it", d.reply.text);
+	ck_assert_msg(ms < 100, "RCPT waited %ld ms, want < 100", ms);
+	ck_assert_uint_eq(fakedns_queries(NULL), 3); /* 2 A + 1 TXT */
+	pcl_session_free(s);
+}
+END_TEST
+
 /* A client that comes back within the TTL costs no query. */
 START_TEST(test_cache)
 {
@@ -315,6 +346,7 @@ main(void)
 			    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_txt_early);
 	tcase_add_test(tc, test_key_never_shown);
 	tcase_add_test(tc, test_exceptions);
 	tcase_set_timeout(tc, 20);
