@@ -28,22 +28,22 @@
 #include "table.h"
 
 enum pcl_access_kind {
-	PCL_ACCESS_DUNNO = 0,	/* no decision: go on */
-	PCL_ACCESS_OK,		/* OK, PERMIT, or all digits (as Postfix) */
-	PCL_ACCESS_REJECT,	/* REJECT [text], 5NN [text] */
-	PCL_ACCESS_DEFER,	/* DEFER [text], DEFER_IF_PERMIT, 4NN [text] */
-	PCL_ACCESS_DISCARD,	/* DISCARD [text] */
-	PCL_ACCESS_HOLD,	/* HOLD [text]: quarantine */
-	PCL_ACCESS_WARN,	/* WARN [text]: log only */
-	PCL_ACCESS_PREPEND,	/* PREPEND header: value */
+	PCL_ACCESS_DUNNO = 0, /* no decision: go on */
+	PCL_ACCESS_OK,        /* OK, PERMIT, or all digits (as Postfix) */
+	PCL_ACCESS_REJECT,    /* REJECT [text], 5NN [text] */
+	PCL_ACCESS_DEFER,     /* DEFER [text], DEFER_IF_PERMIT, 4NN [text] */
+	PCL_ACCESS_DISCARD,   /* DISCARD [text] */
+	PCL_ACCESS_HOLD,      /* HOLD [text]: quarantine */
+	PCL_ACCESS_WARN,      /* WARN [text]: log only */
+	PCL_ACCESS_PREPEND,   /* PREPEND header: value */
 };
 
 #define PCL_ACCESS_TEXT_MAX 512
 
 struct pcl_access_result {
 	enum pcl_access_kind kind;
-	int code;		/* 4NN/5NN when given, else 0 */
-	char enhanced[16];	/* "5.7.1" when the text starts with one */
+	int code;          /* 4NN/5NN when given, else 0 */
+	char enhanced[16]; /* "5.7.1" when the text starts with one */
 	char text[PCL_ACCESS_TEXT_MAX]; /* free text, may be empty */
 };
 
@@ -51,7 +51,7 @@ struct pcl_access_result {
  * restriction names, FILTER, REDIRECT, ...) are an error naming them.
  * Keywords are case-insensitive. Returns 0 or -1 with err. */
 int pcl_access_parse(const char *value, struct pcl_access_result *out,
-		     char *err, size_t errlen);
+                     char *err, size_t errlen);
 
 /* pcl_access_check_value - a pcl_table_check_fn for pcl_table_open */
 int pcl_access_check_value(const char *value, char *err, size_t errlen);
@@ -73,10 +73,10 @@ enum pcl_access_class {
  * PCL_TABLE_FOUND, PCL_TABLE_NOTFOUND or PCL_TABLE_ERROR (with err).
  */
 enum pcl_table_status pcl_access_lookup(const struct pcl_table *t,
-					enum pcl_access_class cls,
-					const char *key, const char *addr,
-					struct pcl_access_result *out,
-					char *matched, size_t matchedlen,
-					char *err, size_t errlen);
+                                        enum pcl_access_class cls,
+                                        const char *key, const char *addr,
+                                        struct pcl_access_result *out,
+                                        char *matched, size_t matchedlen,
+                                        char *err, size_t errlen);
 
 #endif

@@ -17,21 +17,21 @@
 #define PCL_ADDR_TEXT_MAX 48
 
 struct pcl_addr {
-	int family;		  /* AF_INET or AF_INET6 */
-	unsigned char bytes[16];  /* network order; 4 used for AF_INET */
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char bytes[16]; /* network order; 4 used for AF_INET */
 };
 
 struct pcl_cidr {
-	struct pcl_addr net;	/* host bits are zero */
-	unsigned prefix;	/* 0..32 or 0..128 */
+	struct pcl_addr net; /* host bits are zero */
+	unsigned prefix;     /* 0..32 or 0..128 */
 };
 
 enum pcl_addr_class {
 	PCL_ADDR_PUBLIC = 0,
-	PCL_ADDR_LOOPBACK,	/* 127/8, ::1 */
-	PCL_ADDR_PRIVATE,	/* RFC 1918, 100.64/10 CGN, fc00::/7 ULA */
-	PCL_ADDR_LINKLOCAL,	/* 169.254/16, fe80::/10 */
-	PCL_ADDR_UNSPECIFIED,	/* 0.0.0.0/8, :: */
+	PCL_ADDR_LOOPBACK,    /* 127/8, ::1 */
+	PCL_ADDR_PRIVATE,     /* RFC 1918, 100.64/10 CGN, fc00::/7 ULA */
+	PCL_ADDR_LINKLOCAL,   /* 169.254/16, fe80::/10 */
+	PCL_ADDR_UNSPECIFIED, /* 0.0.0.0/8, :: */
 };
 
 /* pcl_addr_parse - parse "1.2.3.4", "2001:db8::1", "[1.2.3.4]",
@@ -56,7 +56,7 @@ enum pcl_addr_class pcl_addr_classify(const struct pcl_addr *a);
  * host bits are an error, as in Postfix's cidr_table(5). Returns 0, or
  * -1 with a message in err. */
 int pcl_cidr_parse(const char *text, struct pcl_cidr *out, char *err,
-		   size_t errlen);
+                   size_t errlen);
 
 /* pcl_cidr_match - is a inside c (families must agree) */
 bool pcl_cidr_match(const struct pcl_cidr *c, const struct pcl_addr *a);
@@ -69,10 +69,10 @@ struct pcl_cidr_list {
 
 /* pcl_cidr_list_parse - parse a comma/space separated list into out;
  * returns 0, or -1 with err naming the bad element. */
-int pcl_cidr_list_parse(const char *text, struct pcl_cidr_list *out,
-			char *err, size_t errlen);
+int pcl_cidr_list_parse(const char *text, struct pcl_cidr_list *out, char *err,
+                        size_t errlen);
 bool pcl_cidr_list_match(const struct pcl_cidr_list *l,
-			 const struct pcl_addr *a);
+                         const struct pcl_addr *a);
 void pcl_cidr_list_clear(struct pcl_cidr_list *l);
 
 #endif

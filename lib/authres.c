@@ -92,7 +92,7 @@ pcl_authres_init(struct pcl_authres *ar, const char *authserv_id)
 /* pcl_authres_add - one method result */
 void
 pcl_authres_add(struct pcl_authres *ar, const char *method, const char *result,
-		const char *comment, ...)
+                const char *comment, ...)
 {
 	char one[1024] = "";
 	const char *name, *value;

@@ -23,8 +23,8 @@
 
 struct pcl_authres {
 	char value[PCL_AUTHRES_MAX];
-	size_t results;		/* method results added */
-	bool cut;		/* something did not fit and was left out */
+	size_t results; /* method results added */
+	bool cut;       /* something did not fit and was left out */
 };
 
 /* pcl_authres_init - start a header for authserv_id */
@@ -36,8 +36,8 @@ void pcl_authres_init(struct pcl_authres *ar, const char *authserv_id);
  * "a@example.net", NULL. A result that does not fit is left out whole
  * and cut is set. */
 void pcl_authres_add(struct pcl_authres *ar, const char *method,
-		     const char *result, const char *comment, ...)
-	__attribute__((sentinel));
+                     const char *result, const char *comment, ...)
+    __attribute__((sentinel));
 
 /* pcl_authres_value - the value to insert: " id; none" when no result
  * was added */

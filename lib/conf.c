@@ -69,7 +69,7 @@ pcl_conf_key_find(const char *name)
 /* set_key - parse and record one setting */
 static void
 set_key(struct pcl_conf *c, const char *name, const char *value,
-	const char *where, int line, struct errs *e)
+        const char *where, int line, struct errs *e)
 {
 	const struct pcl_conf_key *k = pcl_conf_key_find(name);
 	char err[PCL_ERR_MAX] = "";
@@ -99,7 +99,7 @@ set_key(struct pcl_conf *c, const char *name, const char *value,
 /* set_setting - split "name = value" and set it */
 static void
 set_setting(struct pcl_conf *c, char *logical, const char *where, int line,
-	    struct errs *e)
+            struct errs *e)
 {
 	char *eq = strchr(logical, '=');
 	char *name, *value;
@@ -112,14 +112,16 @@ set_setting(struct pcl_conf *c, char *logical, const char *where, int line,
 	name = pcl_trim(logical);
 	value = pcl_trim(eq + 1);
 	for (const char *p = name; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
-		    *p != '_') {
-			pcl_conf_errs_add(e, where, line,
-				 "bad key name: expected \"name = value\"");
+		if (!islower((unsigned char)*p) &&
+		    !isdigit((unsigned char)*p) && *p != '_') {
+			pcl_conf_errs_add(
+			    e, where, line,
+			    "bad key name: expected \"name = value\"");
 			return;
 		}
 	if (*name == '\0') {
-		pcl_conf_errs_add(e, where, line, "missing key name before \"=\"");
+		pcl_conf_errs_add(e, where, line,
+		                  "missing key name before \"=\"");
 		return;
 	}
 	set_key(c, name, value, where, line, e);
@@ -138,7 +140,8 @@ read_file(struct pcl_conf *c, const char *path, struct errs *e)
 	if (fp == NULL) {
 		char msg[PCL_ERR_MAX];
 
-		pcl_format(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+		pcl_format(msg, sizeof(msg), "cannot open: %s",
+		           strerror(errno));
 		pcl_conf_errs_add(e, path, 0, msg);
 		return;
 	}
@@ -159,8 +162,9 @@ read_file(struct pcl_conf *c, const char *path, struct errs *e)
 			continue;
 		if (isspace((unsigned char)raw[0])) {
 			if (start == 0) {
-				pcl_conf_errs_add(e, path, lineno,
-					 "continuation line without a setting");
+				pcl_conf_errs_add(
+				    e, path, lineno,
+				    "continuation line without a setting");
 				continue;
 			}
 			if (start > 0) {
@@ -169,7 +173,7 @@ read_file(struct pcl_conf *c, const char *path, struct errs *e)
 
 				if (used + m + 2 > CONF_LINE_MAX) {
 					pcl_conf_errs_add(e, path, start,
-						 "setting too long");
+					                  "setting too long");
 					start = -1;
 					continue;
 				}
@@ -222,8 +226,8 @@ pcl_conf_set_text(struct pcl_conf *c, const char *name, const char *value)
 
 /* pcl_conf_load - read, check and open the configuration */
 struct pcl_conf *
-pcl_conf_load(const char *path, const char *const *overrides,
-	      size_t noverrides, char **errors)
+pcl_conf_load(const char *path, const char *const *overrides, size_t noverrides,
+              char **errors)
 {
 	struct pcl_conf *c = calloc(1, sizeof(*c));
 	struct errs e = {0};
@@ -238,7 +242,7 @@ pcl_conf_load(const char *path, const char *const *overrides,
 		goto oom;
 	for (size_t i = 0; i < pcl_conf_nkeys; i++)
 		set_key(c, pcl_conf_keys[i].name, pcl_conf_keys[i].def,
-			"built-in default", 0, &e);
+		        "built-in default", 0, &e);
 	if (path) {
 		c->path = strdup(path);
 		if (c->path == NULL)
@@ -307,7 +311,7 @@ pcl_conf_dump(const struct pcl_conf *c)
 		if ((k->flags & PCL_CK_SECRET) && *v)
 			v = "<redacted>";
 		pcl_append(out + used, cap - used, "%s =%s%s\n", k->name,
-			   *v ? " " : "", v);
+		           *v ? " " : "", v);
 		used += strlen(out + used);
 	}
 	return out;

@@ -33,33 +33,33 @@
 #define PCL_CONF_DEFAULT_PATH SYSCONFDIR "/portcullis/portcullis.conf"
 
 enum pcl_conf_type {
-	PCL_CT_BOOL,	/* yes/no */
-	PCL_CT_INT,	/* decimal, within min..max */
-	PCL_CT_TIME,	/* seconds; suffix s, m, h, d allowed */
-	PCL_CT_MSEC,	/* milliseconds; suffix ms, s, m, h, d */
+	PCL_CT_BOOL, /* yes/no */
+	PCL_CT_INT,  /* decimal, within min..max */
+	PCL_CT_TIME, /* seconds; suffix s, m, h, d allowed */
+	PCL_CT_MSEC, /* milliseconds; suffix ms, s, m, h, d */
 	PCL_CT_STRING,
-	PCL_CT_LIST,	/* words */
-	PCL_CT_ACTION,	/* accept tag quarantine discard tempfail reject */
-	PCL_CT_ONERR,	/* accept tempfail reject; empty = on_error */
-	PCL_CT_REPLY,	/* "NNN [X.Y.Z] template" */
-	PCL_CT_TABLES,	/* list of type:/path lookup tables */
-	PCL_CT_CIDRS,	/* list of networks */
-	PCL_CT_STAGE,	/* rcpt | immediate */
-	PCL_CT_SOCKET,	/* unix:/path, local:/path, inet[6]:PORT[@HOST] */
+	PCL_CT_LIST,   /* words */
+	PCL_CT_ACTION, /* accept tag quarantine discard tempfail reject */
+	PCL_CT_ONERR,  /* accept tempfail reject; empty = on_error */
+	PCL_CT_REPLY,  /* "NNN [X.Y.Z] template" */
+	PCL_CT_TABLES, /* list of type:/path lookup tables */
+	PCL_CT_CIDRS,  /* list of networks */
+	PCL_CT_STAGE,  /* rcpt | immediate */
+	PCL_CT_SOCKET, /* unix:/path, local:/path, inet[6]:PORT[@HOST] */
 };
 
 /* Key flags */
 #define PCL_CK_SECRET 0x1 /* value shown as <redacted> by the dump */
-#define PCL_CK_RBL 0x2	  /* a reply that may use the $rbl_* variables */
+#define PCL_CK_RBL 0x2    /* a reply that may use the $rbl_* variables */
 
 struct pcl_conf_key {
 	const char *name;
 	enum pcl_conf_type type;
-	const char *def;	/* default value text ("" = empty) */
-	long min, max;		/* for INT and TIME */
-	size_t offset;		/* of the typed field in struct pcl_conf */
+	const char *def; /* default value text ("" = empty) */
+	long min, max;   /* for INT and TIME */
+	size_t offset;   /* of the typed field in struct pcl_conf */
 	unsigned flags;
-	const char *doc;	/* one line for the dump and the man page */
+	const char *doc; /* one line for the dump and the man page */
 };
 
 extern const struct pcl_conf_key pcl_conf_keys[];
@@ -80,19 +80,19 @@ enum pcl_enforce { PCL_ENFORCE_RCPT = 0, PCL_ENFORCE_IMMEDIATE };
 
 /* The identities a domain list judges (bits of pcl_dbl_site). */
 enum pcl_dbl_identity {
-	PCL_DBL_HELO = 0,	/* the HELO name */
-	PCL_DBL_CLIENT,		/* the client's verified name */
-	PCL_DBL_SENDER,		/* the envelope sender's domain */
-	PCL_DBL_FROM,		/* From: header domains */
-	PCL_DBL_REPLY_TO,	/* Reply-To: header domains */
-	PCL_DBL_BODY,		/* URL and address domains in the body */
+	PCL_DBL_HELO = 0, /* the HELO name */
+	PCL_DBL_CLIENT,   /* the client's verified name */
+	PCL_DBL_SENDER,   /* the envelope sender's domain */
+	PCL_DBL_FROM,     /* From: header domains */
+	PCL_DBL_REPLY_TO, /* Reply-To: header domains */
+	PCL_DBL_BODY,     /* URL and address domains in the body */
 	PCL_DBL_NIDENT
 };
 
 /* A domain list: a site, and which identities it judges. */
 struct pcl_dbl_site {
 	struct pcl_dnsbl_site site;
-	unsigned identities;	/* 1u << enum pcl_dbl_identity */
+	unsigned identities; /* 1u << enum pcl_dbl_identity */
 };
 
 /* pcl_dbl_identity_name - "helo", "client", ... */
@@ -101,7 +101,7 @@ const char *pcl_dbl_identity_name(enum pcl_dbl_identity id);
 /* One check's configured behaviour. */
 struct pcl_check_conf {
 	enum pcl_action action;
-	char *reply;		/* template text, validated at load */
+	char *reply; /* template text, validated at load */
 };
 
 struct pcl_conf {
@@ -110,7 +110,7 @@ struct pcl_conf {
 	 * default, -1 = command line). */
 	char **text;
 	int *line;
-	char *path;		/* file read, or NULL for built-in */
+	char *path; /* file read, or NULL for built-in */
 
 	/* daemon */
 	char *milter_socket;
@@ -126,37 +126,37 @@ struct pcl_conf {
 	enum pcl_enforce enforce_stage;
 	struct pcl_words recipient_exceptions;
 	enum pcl_on_error on_error;
-	struct pcl_words dry_run;	/* check names, or "all" */
+	struct pcl_words dry_run; /* check names, or "all" */
 	char *tag_header;
 
 	/* access maps */
 	struct pcl_tables client_access, helo_access, sender_access,
-		recipient_access;
+	    recipient_access;
 	/* an empty per-check on_error takes the global one at load */
 	enum pcl_on_error client_access_on_error, helo_access_on_error,
-		sender_access_on_error, recipient_access_on_error;
+	    sender_access_on_error, recipient_access_on_error;
 
 	/* HELO checks */
 	struct pcl_check_conf helo_required, helo_invalid, helo_non_fqdn,
-		helo_bare_ip, helo_literal_mismatch, helo_impersonation;
+	    helo_bare_ip, helo_literal_mismatch, helo_impersonation;
 	struct pcl_words helo_own_names;
 	struct pcl_cidr_list helo_own_addresses;
-	struct pcl_addr *self_addrs;	/* from helo_own_addresses */
-	struct pcl_helo_self self;	/* names and self_addrs */
+	struct pcl_addr *self_addrs; /* from helo_own_addresses */
+	struct pcl_helo_self self;   /* names and self_addrs */
 
 	/* DNS */
 	char *dns_servers;
-	long dns_timeout;		/* milliseconds */
+	long dns_timeout; /* milliseconds */
 	long dns_attempts;
 	long dns_cache_min_ttl, dns_cache_max_ttl, dns_cache_size;
-	struct pcl_dns *dns;		/* shared with the previous
-					   snapshot when the settings agree */
+	struct pcl_dns *dns; /* shared with the previous
+	                        snapshot when the settings agree */
 
 	/* DNS lists on the client address */
 	char *dqs_key;
-	struct pcl_words dns_list_names;	/* "default=shown" pairs */
+	struct pcl_words dns_list_names; /* "default=shown" pairs */
 	struct pcl_words dnsbl_site_text;
-	struct pcl_dnsbl_site *dnsbl_sites;	/* parsed from the text */
+	struct pcl_dnsbl_site *dnsbl_sites; /* parsed from the text */
 	size_t ndnsbl_sites;
 	long dnsbl_threshold, dnsbl_allowlist_threshold;
 	struct pcl_check_conf dnsbl;
@@ -166,7 +166,7 @@ struct pcl_conf {
 
 	/* DNS lists on domains (DBL, RHSBL, ZRD) */
 	struct pcl_words dbl_site_text;
-	struct pcl_dbl_site *dbl_sites;		/* parsed from the text */
+	struct pcl_dbl_site *dbl_sites; /* parsed from the text */
 	size_t ndbl_sites;
 	long dbl_threshold;
 	struct pcl_check_conf dbl;
@@ -174,7 +174,7 @@ struct pcl_conf {
 	long dbl_body_max_domains;
 	long dbl_body_max_size;
 
-	int refs;	/* guarded by snapshot.c's lock */
+	int refs; /* guarded by snapshot.c's lock */
 };
 
 /*
@@ -185,7 +185,7 @@ struct pcl_conf {
  * "file:line: message" per line (caller frees).
  */
 struct pcl_conf *pcl_conf_load(const char *path, const char *const *overrides,
-			       size_t noverrides, char **errors);
+                               size_t noverrides, char **errors);
 
 /* pcl_conf_free - release everything; use pcl_conf_release for
  * shared snapshots. NULL is safe. */

@@ -18,14 +18,13 @@ struct errs {
 
 /* conf.c */
 void pcl_conf_errs_add(struct errs *e, const char *where, int line,
-		       const char *msg);
+                       const char *msg);
 void *pcl_conf_field(struct pcl_conf *c, const struct pcl_conf_key *k);
-void pcl_conf_set_text(struct pcl_conf *c, const char *name,
-		       const char *value);
+void pcl_conf_set_text(struct pcl_conf *c, const char *name, const char *value);
 
 /* conf_values.c */
 int pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k,
-			 const char *text, char *err, size_t errlen);
+                         const char *text, char *err, size_t errlen);
 void pcl_conf_value_free(struct pcl_conf *c, const struct pcl_conf_key *k);
 int pcl_conf_words_split(const char *text, struct pcl_words *out);
 void pcl_conf_words_clear(struct pcl_words *w);

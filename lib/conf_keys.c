@@ -15,163 +15,174 @@
 #define NOB 0, 0
 
 /* HELO_CHECK - the action and reply keys of one HELO check */
-#define HELO_CHECK(name, act_def, reply_def, doc)                         \
-	{#name "_action", PCL_CT_ACTION, act_def, NOB, OFF(name.action), 0,  \
-	 "action when " doc},                                                \
-	{                                                                    \
-		#name "_reply", PCL_CT_REPLY, reply_def, NOB, OFF(name.reply), \
-			0, "reply when " doc                                 \
+#define HELO_CHECK(name, act_def, reply_def, doc)                              \
+	{#name "_action",   PCL_CT_ACTION, act_def, NOB, OFF(name.action), 0,  \
+	 "action when " doc},                                                  \
+	{                                                                      \
+#name "_reply", PCL_CT_REPLY, reply_def, NOB, OFF(name.reply), \
+		    0, "reply when " doc                                       \
 	}
 
 /* ACCESS - an access map list and its on_error */
-#define ACCESS(name, what)                                                 \
-	{#name, PCL_CT_TABLES, "", NOB, OFF(name), 0,                       \
-	 "access(5) tables searched for the " what ", in order"},           \
-	{                                                                   \
-		#name "_on_error", PCL_CT_ONERR, "", NOB,                   \
-			OFF(name##_on_error), 0,                            \
-			"when a " what " lookup fails (empty: on_error)"    \
+#define ACCESS(name, what)                                                     \
+	{#name,                                                                \
+	 PCL_CT_TABLES,                                                        \
+	 "",                                                                   \
+	 NOB,                                                                  \
+	 OFF(name),                                                            \
+	 0,                                                                    \
+	 "access(5) tables searched for the " what ", in order"},              \
+	{                                                                      \
+#name "_on_error", PCL_CT_ONERR, "", NOB,                      \
+		    OFF(name##_on_error), 0,                                   \
+		    "when a " what " lookup fails (empty: on_error)"           \
 	}
 
 const struct pcl_conf_key pcl_conf_keys[] = {
-	/* the daemon */
-	{"milter_socket", PCL_CT_SOCKET, "inet:8894@127.0.0.1", NOB,
-	 OFF(milter_socket), 0,
-	 "where Postfix connects: unix:/path, inet:PORT@HOST, inet6:PORT@HOST"},
-	{"milter_timeout", PCL_CT_TIME, "7210s", 1, 86400, OFF(milter_timeout),
-	 0, "I/O timeout towards the MTA"},
-	{"user", PCL_CT_STRING, "portcullis", NOB, OFF(user), 0,
-	 "account to run as after start (empty or root: stay root)"},
-	{"pid_file", PCL_CT_STRING, "", NOB, OFF(pid_file), 0,
-	 "file to write the process ID to (empty: none)"},
-	{"syslog_facility", PCL_CT_STRING, "mail", NOB, OFF(syslog_facility), 0,
-	 "syslog facility: mail, daemon, user, local0..local7"},
-	{"myhostname", PCL_CT_STRING, "", NOB, OFF(myhostname), 0,
-	 "this host's name (empty: the system host name)"},
+    /* the daemon */
+    {"milter_socket", PCL_CT_SOCKET, "inet:8894@127.0.0.1", NOB,
+     OFF(milter_socket), 0,
+     "where Postfix connects: unix:/path, inet:PORT@HOST, inet6:PORT@HOST"},
+    {"milter_timeout", PCL_CT_TIME, "7210s", 1, 86400, OFF(milter_timeout), 0,
+     "I/O timeout towards the MTA"},
+    {"user", PCL_CT_STRING, "portcullis", NOB, OFF(user), 0,
+     "account to run as after start (empty or root: stay root)"},
+    {"pid_file", PCL_CT_STRING, "", NOB, OFF(pid_file), 0,
+     "file to write the process ID to (empty: none)"},
+    {"syslog_facility", PCL_CT_STRING, "mail", NOB, OFF(syslog_facility), 0,
+     "syslog facility: mail, daemon, user, local0..local7"},
+    {"myhostname", PCL_CT_STRING, "", NOB, OFF(myhostname), 0,
+     "this host's name (empty: the system host name)"},
 
-	/* trust and enforcement */
-	{"internal_networks", PCL_CT_CIDRS, "127.0.0.0/8 [::1]/128", NOB,
-	 OFF(internal_networks), 0,
-	 "clients exempt from inbound checks, like Postfix's mynetworks"},
-	{"skip_authenticated", PCL_CT_BOOL, "yes", NOB, OFF(skip_authenticated),
-	 0, "SASL-authenticated clients are exempt from inbound checks"},
-	{"enforce_stage", PCL_CT_STAGE, "rcpt", NOB, OFF(enforce_stage), 0,
-	 "when pre-DATA verdicts are enacted: rcpt or immediate"},
-	{"recipient_exceptions", PCL_CT_LIST, "postmaster@ abuse@", NOB,
-	 OFF(recipient_exceptions), 0,
-	 "recipients always accepted: user@, @domain or user@domain"},
-	{"on_error", PCL_CT_ONERR, "tempfail", NOB, OFF(on_error), 0,
-	 "when a check cannot decide: accept, tempfail or reject"},
-	{"dry_run", PCL_CT_LIST, "", NOB, OFF(dry_run), 0,
-	 "checks that only log and trace (check names, or all)"},
-	{"tag_header", PCL_CT_STRING, "X-Portcullis-Tag", NOB, OFF(tag_header),
-	 0, "header that the tag action adds, listing the checks"},
+    /* trust and enforcement */
+    {"internal_networks", PCL_CT_CIDRS, "127.0.0.0/8 [::1]/128", NOB,
+     OFF(internal_networks), 0,
+     "clients exempt from inbound checks, like Postfix's mynetworks"},
+    {"skip_authenticated", PCL_CT_BOOL, "yes", NOB, OFF(skip_authenticated), 0,
+     "SASL-authenticated clients are exempt from inbound checks"},
+    {"enforce_stage", PCL_CT_STAGE, "rcpt", NOB, OFF(enforce_stage), 0,
+     "when pre-DATA verdicts are enacted: rcpt or immediate"},
+    {"recipient_exceptions", PCL_CT_LIST, "postmaster@ abuse@", NOB,
+     OFF(recipient_exceptions), 0,
+     "recipients always accepted: user@, @domain or user@domain"},
+    {"on_error", PCL_CT_ONERR, "tempfail", NOB, OFF(on_error), 0,
+     "when a check cannot decide: accept, tempfail or reject"},
+    {"dry_run", PCL_CT_LIST, "", NOB, OFF(dry_run), 0,
+     "checks that only log and trace (check names, or all)"},
+    {"tag_header", PCL_CT_STRING, "X-Portcullis-Tag", NOB, OFF(tag_header), 0,
+     "header that the tag action adds, listing the checks"},
 
-	/* access maps */
-	ACCESS(client_access, "client name and address"),
-	ACCESS(helo_access, "HELO name"),
-	ACCESS(sender_access, "envelope sender"),
-	ACCESS(recipient_access, "envelope recipient"),
+    /* access maps */
+    ACCESS(client_access, "client name and address"),
+    ACCESS(helo_access, "HELO name"),
+    ACCESS(sender_access, "envelope sender"),
+    ACCESS(recipient_access, "envelope recipient"),
 
-	/* HELO checks */
-	HELO_CHECK(helo_required, "reject",
-		   "503 5.5.1 Error: send HELO/EHLO first",
-		   "the client sent no HELO/EHLO"),
-	HELO_CHECK(helo_invalid, "reject",
-		   "501 5.5.2 <$helo_name>: Helo command rejected: Invalid name",
-		   "the HELO name is not a valid host name or address literal"),
-	HELO_CHECK(helo_non_fqdn, "tag",
-		   "504 5.5.2 <$helo_name>: Helo command rejected: "
-		   "need fully-qualified hostname",
-		   "the HELO name has no dot"),
-	HELO_CHECK(helo_bare_ip, "tag",
-		   "501 5.5.2 <$helo_name>: Helo command rejected: "
-		   "address literal must be in brackets",
-		   "the HELO name is an IP address without brackets"),
-	HELO_CHECK(helo_literal_mismatch, "tag",
-		   "550 5.7.1 <$helo_name>: Helo command rejected: "
-		   "not your address",
-		   "a HELO address literal is not the client's address"),
-	HELO_CHECK(helo_impersonation, "reject",
-		   "550 5.7.1 <$helo_name>: Helo command rejected: "
-		   "You are not me",
-		   "the HELO claims this host's own name or address"),
-	{"helo_own_names", PCL_CT_LIST, "", NOB, OFF(helo_own_names), 0,
-	 "names that only this host may use (empty: myhostname)"},
-	{"helo_own_addresses", PCL_CT_CIDRS, "", NOB, OFF(helo_own_addresses),
-	 0, "addresses that only this host may use (empty: its interfaces)"},
+    /* HELO checks */
+    HELO_CHECK(helo_required, "reject", "503 5.5.1 Error: send HELO/EHLO first",
+               "the client sent no HELO/EHLO"),
+    HELO_CHECK(helo_invalid, "reject",
+               "501 5.5.2 <$helo_name>: Helo command rejected: Invalid name",
+               "the HELO name is not a valid host name or address literal"),
+    HELO_CHECK(helo_non_fqdn, "tag",
+               "504 5.5.2 <$helo_name>: Helo command rejected: "
+               "need fully-qualified hostname",
+               "the HELO name has no dot"),
+    HELO_CHECK(helo_bare_ip, "tag",
+               "501 5.5.2 <$helo_name>: Helo command rejected: "
+               "address literal must be in brackets",
+               "the HELO name is an IP address without brackets"),
+    HELO_CHECK(helo_literal_mismatch, "tag",
+               "550 5.7.1 <$helo_name>: Helo command rejected: "
+               "not your address",
+               "a HELO address literal is not the client's address"),
+    HELO_CHECK(helo_impersonation, "reject",
+               "550 5.7.1 <$helo_name>: Helo command rejected: "
+               "You are not me",
+               "the HELO claims this host's own name or address"),
+    {"helo_own_names", PCL_CT_LIST, "", NOB, OFF(helo_own_names), 0,
+     "names that only this host may use (empty: myhostname)"},
+    {"helo_own_addresses", PCL_CT_CIDRS, "", NOB, OFF(helo_own_addresses), 0,
+     "addresses that only this host may use (empty: its interfaces)"},
 
-	/* DNS */
-	{"dns_servers", PCL_CT_STRING, "", NOB, OFF(dns_servers), 0,
-	 "resolvers to ask: host, host:port, [v6]:port (empty: "
-	 "/etc/resolv.conf)"},
-	{"dns_timeout", PCL_CT_MSEC, "5s", 100, 60000, OFF(dns_timeout), 0,
-	 "deadline for a lookup, retries included (ms or s)"},
-	{"dns_attempts", PCL_CT_INT, "2", 1, 10, OFF(dns_attempts), 0,
-	 "queries sent per lookup within the deadline, over the servers"},
-	{"dns_cache_min_ttl", PCL_CT_TIME, "60s", 0, 86400,
-	 OFF(dns_cache_min_ttl), 0, "shortest time an answer is cached"},
-	{"dns_cache_max_ttl", PCL_CT_TIME, "1h", 0, 604800,
-	 OFF(dns_cache_max_ttl), 0, "longest time an answer is cached"},
-	{"dns_cache_size", PCL_CT_INT, "10000", 0, 10000000,
-	 OFF(dns_cache_size), 0, "most answers cached (0: no cache)"},
+    /* DNS */
+    {"dns_servers", PCL_CT_STRING, "", NOB, OFF(dns_servers), 0,
+     "resolvers to ask: host, host:port, [v6]:port (empty: "
+     "/etc/resolv.conf)"},
+    {"dns_timeout", PCL_CT_MSEC, "5s", 100, 60000, OFF(dns_timeout), 0,
+     "deadline for a lookup, retries included (ms or s)"},
+    {"dns_attempts", PCL_CT_INT, "2", 1, 10, OFF(dns_attempts), 0,
+     "queries sent per lookup within the deadline, over the servers"},
+    {"dns_cache_min_ttl", PCL_CT_TIME, "60s", 0, 86400, OFF(dns_cache_min_ttl),
+     0, "shortest time an answer is cached"},
+    {"dns_cache_max_ttl", PCL_CT_TIME, "1h", 0, 604800, OFF(dns_cache_max_ttl),
+     0, "longest time an answer is cached"},
+    {"dns_cache_size", PCL_CT_INT, "10000", 0, 10000000, OFF(dns_cache_size), 0,
+     "most answers cached (0: no cache)"},
 
-	/* DNS lists on the client address */
-	{"dqs_key", PCL_CT_STRING, "", NOB, OFF(dqs_key), PCL_CK_SECRET,
-	 "Spamhaus DQS access key, used as $dqs_key in list zones"},
-	{"dns_list_names", PCL_CT_LIST, "", NOB, OFF(dns_list_names), 0,
-	 "public names for lists, as zone=name (e.g. "
-	 "zen.dq.spamhaus.net=zen.spamhaus.org)"},
-	{"dnsbl_sites", PCL_CT_LIST, "", NOB, OFF(dnsbl_site_text), 0,
-	 "lists as zone[=filter][*weight], postscreen's syntax"},
-	{"dnsbl_threshold", PCL_CT_INT, "1", -1000, 1000, OFF(dnsbl_threshold),
-	 0, "score at or above which dnsbl_action applies"},
-	{"dnsbl_allowlist_threshold", PCL_CT_INT, "0", -1000, 0,
-	 OFF(dnsbl_allowlist_threshold), 0,
-	 "negative: a score at or below it exempts the client (0: off)"},
-	{"dnsbl_action", PCL_CT_ACTION, "reject", NOB, OFF(dnsbl.action), 0,
-	 "action when the score reaches dnsbl_threshold"},
-	{"dnsbl_reply", PCL_CT_REPLY,
-	 "554 5.7.1 Service unavailable; $rbl_class [$rbl_what] blocked "
-	 "using $rbl_domain${rbl_reason?; $rbl_reason}",
-	 NOB, OFF(dnsbl.reply), PCL_CK_RBL,
-	 "reply for a listed client, with Postfix's $rbl_* variables"},
-	{"dnsbl_on_error", PCL_CT_ONERR, "", NOB, OFF(dnsbl_on_error), 0,
-	 "when a list times out or answers an error code (empty: on_error)"},
-	{"dnsbl_exceptions", PCL_CT_TABLES, "", NOB, OFF(dnsbl_exceptions), 0,
-	 "client access(5) tables whose OK skips the DNS lists"},
-	{"dnsbl_skip_local", PCL_CT_BOOL, "yes", NOB, OFF(dnsbl_skip_local), 0,
-	 "loopback, private and link-local clients are not looked up"},
+    /* DNS lists on the client address */
+    {"dqs_key", PCL_CT_STRING, "", NOB, OFF(dqs_key), PCL_CK_SECRET,
+     "Spamhaus DQS access key, used as $dqs_key in list zones"},
+    {"dns_list_names", PCL_CT_LIST, "", NOB, OFF(dns_list_names), 0,
+     "public names for lists, as zone=name (e.g. "
+     "zen.dq.spamhaus.net=zen.spamhaus.org)"},
+    {"dnsbl_sites", PCL_CT_LIST, "", NOB, OFF(dnsbl_site_text), 0,
+     "lists as zone[=filter][*weight], postscreen's syntax"},
+    {"dnsbl_threshold", PCL_CT_INT, "1", -1000, 1000, OFF(dnsbl_threshold), 0,
+     "score at or above which dnsbl_action applies"},
+    {"dnsbl_allowlist_threshold", PCL_CT_INT, "0", -1000, 0,
+     OFF(dnsbl_allowlist_threshold), 0,
+     "negative: a score at or below it exempts the client (0: off)"},
+    {"dnsbl_action", PCL_CT_ACTION, "reject", NOB, OFF(dnsbl.action), 0,
+     "action when the score reaches dnsbl_threshold"},
+    {"dnsbl_reply", PCL_CT_REPLY,
+     "554 5.7.1 Service unavailable; $rbl_class [$rbl_what] blocked "
+     "using $rbl_domain${rbl_reason?; $rbl_reason}",
+     NOB, OFF(dnsbl.reply), PCL_CK_RBL,
+     "reply for a listed client, with Postfix's $rbl_* variables"},
+    {"dnsbl_on_error", PCL_CT_ONERR, "", NOB, OFF(dnsbl_on_error), 0,
+     "when a list times out or answers an error code (empty: on_error)"},
+    {"dnsbl_exceptions", PCL_CT_TABLES, "", NOB, OFF(dnsbl_exceptions), 0,
+     "client access(5) tables whose OK skips the DNS lists"},
+    {"dnsbl_skip_local", PCL_CT_BOOL, "yes", NOB, OFF(dnsbl_skip_local), 0,
+     "loopback, private and link-local clients are not looked up"},
 
-	/* DNS lists on domains */
-	{"dbl_sites", PCL_CT_LIST, "", NOB, OFF(dbl_site_text), 0,
-	 "domain lists as zone[=filter][*weight][:identity+...]"},
-	{"dbl_threshold", PCL_CT_INT, "1", 1, 1000, OFF(dbl_threshold), 0,
-	 "score of one domain at or above which dbl_action applies"},
-	{"dbl_action", PCL_CT_ACTION, "reject", NOB, OFF(dbl.action), 0,
-	 "action when a domain's score reaches dbl_threshold"},
-	{"dbl_reply", PCL_CT_REPLY,
-	 "554 5.7.1 Service unavailable; $rbl_class <$rbl_what> blocked "
-	 "using $rbl_domain${rbl_reason?; $rbl_reason}",
-	 NOB, OFF(dbl.reply), PCL_CK_RBL,
-	 "reply for a listed domain, with Postfix's $rbl_* variables"},
-	{"dbl_on_error", PCL_CT_ONERR, "", NOB, OFF(dbl_on_error), 0,
-	 "when a domain list fails or answers an error code (empty: "
-	 "on_error)"},
-	{"dbl_body_max_domains", PCL_CT_INT, "20", 0, 1000,
-	 OFF(dbl_body_max_domains), 0,
-	 "most distinct body domains looked up per message"},
-	{"dbl_body_max_size", PCL_CT_INT, "1048576", 0, 104857600,
-	 OFF(dbl_body_max_size), 0,
-	 "bytes of a message scanned for body domains"},
+    /* DNS lists on domains */
+    {"dbl_sites", PCL_CT_LIST, "", NOB, OFF(dbl_site_text), 0,
+     "domain lists as zone[=filter][*weight][:identity+...]"},
+    {"dbl_threshold", PCL_CT_INT, "1", 1, 1000, OFF(dbl_threshold), 0,
+     "score of one domain at or above which dbl_action applies"},
+    {"dbl_action", PCL_CT_ACTION, "reject", NOB, OFF(dbl.action), 0,
+     "action when a domain's score reaches dbl_threshold"},
+    {"dbl_reply", PCL_CT_REPLY,
+     "554 5.7.1 Service unavailable; $rbl_class <$rbl_what> blocked "
+     "using $rbl_domain${rbl_reason?; $rbl_reason}",
+     NOB, OFF(dbl.reply), PCL_CK_RBL,
+     "reply for a listed domain, with Postfix's $rbl_* variables"},
+    {"dbl_on_error", PCL_CT_ONERR, "", NOB, OFF(dbl_on_error), 0,
+     "when a domain list fails or answers an error code (empty: "
+     "on_error)"},
+    {"dbl_body_max_domains", PCL_CT_INT, "20", 0, 1000,
+     OFF(dbl_body_max_domains), 0,
+     "most distinct body domains looked up per message"},
+    {"dbl_body_max_size", PCL_CT_INT, "1048576", 0, 104857600,
+     OFF(dbl_body_max_size), 0, "bytes of a message scanned for body domains"},
 };
 
 const size_t pcl_conf_nkeys = sizeof(pcl_conf_keys) / sizeof(pcl_conf_keys[0]);
 
 const char *const pcl_conf_check_names[] = {
-	"client_access",      "helo_access",	       "sender_access",
-	"recipient_access",   "helo_required",	       "helo_invalid",
-	"helo_non_fqdn",      "helo_bare_ip",	       "helo_literal_mismatch",
-	"helo_impersonation", "dnsbl",		       "dbl",
-	NULL,
+    "client_access",
+    "helo_access",
+    "sender_access",
+    "recipient_access",
+    "helo_required",
+    "helo_invalid",
+    "helo_non_fqdn",
+    "helo_bare_ip",
+    "helo_literal_mismatch",
+    "helo_impersonation",
+    "dnsbl",
+    "dbl",
+    NULL,
 };

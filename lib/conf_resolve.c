@@ -48,7 +48,7 @@ shown_name(const struct pcl_conf *c, const char *dflt)
 /* site_parse - a site with its public name from dns_list_names */
 static int
 site_parse(const struct pcl_conf *c, const char *text,
-	   struct pcl_dnsbl_site *out, char *err, size_t errlen)
+           struct pcl_dnsbl_site *out, char *err, size_t errlen)
 {
 	const char *shown;
 
@@ -70,15 +70,15 @@ resolve_dnsbl(struct pcl_conf *c, struct errs *e)
 	int line;
 	const char *where = key_where(c, "dnsbl_sites", &line);
 
-	c->dnsbl_sites = calloc(c->dnsbl_site_text.count + 1,
-				sizeof(*c->dnsbl_sites));
+	c->dnsbl_sites =
+	    calloc(c->dnsbl_site_text.count + 1, sizeof(*c->dnsbl_sites));
 	if (c->dnsbl_sites == NULL) {
 		pcl_conf_errs_add(e, where, line, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < c->dnsbl_site_text.count; i++) {
 		if (site_parse(c, c->dnsbl_site_text.items[i],
-			       &c->dnsbl_sites[i], err, sizeof(err)) < 0) {
+		               &c->dnsbl_sites[i], err, sizeof(err)) < 0) {
 			pcl_format(msg, sizeof(msg), "dnsbl_sites: %s", err);
 			pcl_conf_errs_add(e, where, line, msg);
 			continue;
@@ -88,9 +88,9 @@ resolve_dnsbl(struct pcl_conf *c, struct errs *e)
 }
 
 static const char *const identity_names[PCL_DBL_NIDENT] = {
-	[PCL_DBL_HELO] = "helo",     [PCL_DBL_CLIENT] = "client",
-	[PCL_DBL_SENDER] = "sender", [PCL_DBL_FROM] = "from",
-	[PCL_DBL_REPLY_TO] = "reply_to", [PCL_DBL_BODY] = "body",
+    [PCL_DBL_HELO] = "helo",         [PCL_DBL_CLIENT] = "client",
+    [PCL_DBL_SENDER] = "sender",     [PCL_DBL_FROM] = "from",
+    [PCL_DBL_REPLY_TO] = "reply_to", [PCL_DBL_BODY] = "body",
 };
 
 /* pcl_dbl_identity_name - "helo", "client", ... */
@@ -135,8 +135,8 @@ resolve_dbl(struct pcl_conf *c, struct errs *e)
 	int line;
 	const char *where = key_where(c, "dbl_sites", &line);
 
-	c->dbl_sites = calloc(c->dbl_site_text.count + 1,
-			      sizeof(*c->dbl_sites));
+	c->dbl_sites =
+	    calloc(c->dbl_site_text.count + 1, sizeof(*c->dbl_sites));
 	if (c->dbl_sites == NULL) {
 		pcl_conf_errs_add(e, where, line, "out of memory");
 		return;
@@ -157,15 +157,17 @@ resolve_dbl(struct pcl_conf *c, struct errs *e)
 					*p = ',';
 			ids = parse_identities(colon + 1, bad, sizeof(bad));
 			if (ids == 0) {
-				pcl_format(msg, sizeof(msg), "dbl_sites: unknown "
-					   "identity \"%s\" (helo, client, "
-					   "sender, from, reply_to, body)", bad);
+				pcl_format(msg, sizeof(msg),
+				           "dbl_sites: unknown "
+				           "identity \"%s\" (helo, client, "
+				           "sender, from, reply_to, body)",
+				           bad);
 				pcl_conf_errs_add(e, where, line, msg);
 				continue;
 			}
 		}
 		if (site_parse(c, text, &c->dbl_sites[i].site, err,
-			       sizeof(err)) < 0) {
+		               sizeof(err)) < 0) {
 			pcl_format(msg, sizeof(msg), "dbl_sites: %s", err);
 			pcl_conf_errs_add(e, where, line, msg);
 			continue;
@@ -180,12 +182,12 @@ static void
 resolve_dns(struct pcl_conf *c, struct errs *e)
 {
 	struct pcl_dns_conf dc = {
-		.servers = c->dns_servers,
-		.timeout_ms = (unsigned)c->dns_timeout,
-		.attempts = (unsigned)c->dns_attempts,
-		.cache_min_ttl = (unsigned)c->dns_cache_min_ttl,
-		.cache_max_ttl = (unsigned)c->dns_cache_max_ttl,
-		.cache_max_entries = (size_t)c->dns_cache_size,
+	    .servers = c->dns_servers,
+	    .timeout_ms = (unsigned)c->dns_timeout,
+	    .attempts = (unsigned)c->dns_attempts,
+	    .cache_min_ttl = (unsigned)c->dns_cache_min_ttl,
+	    .cache_max_ttl = (unsigned)c->dns_cache_max_ttl,
+	    .cache_max_entries = (size_t)c->dns_cache_size,
 	};
 	char err[PCL_ERR_MAX];
 	int line;
@@ -194,8 +196,9 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 	if (c->dnsbl_site_text.count == 0 && c->dbl_site_text.count == 0)
 		return;
 	if (c->dns_cache_min_ttl > c->dns_cache_max_ttl) {
-		pcl_conf_errs_add(e, where, 0, "dns_cache_min_ttl is larger "
-				  "than dns_cache_max_ttl");
+		pcl_conf_errs_add(e, where, 0,
+		                  "dns_cache_min_ttl is larger "
+		                  "than dns_cache_max_ttl");
 		return;
 	}
 	c->dns = pcl_dns_new(&dc, err, sizeof(err));
@@ -223,8 +226,10 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 		const struct pcl_conf_key *k = &pcl_conf_keys[i];
 
 		if (k->type == PCL_CT_ONERR && c->text[i][0] == '\0') {
-			*(enum pcl_on_error *)pcl_conf_field(c, k) = c->on_error;
-			pcl_conf_set_text(c, k->name, pcl_on_error_name(c->on_error));
+			*(enum pcl_on_error *)pcl_conf_field(c, k) =
+			    c->on_error;
+			pcl_conf_set_text(c, k->name,
+			                  pcl_on_error_name(c->on_error));
 		}
 	}
 	resolve_dnsbl(c, e);
@@ -247,20 +252,20 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 				pcl_addr_format(&store.addrs[i], a, sizeof(a));
 				if (store.addrs[i].family == AF_INET6)
 					pcl_append(text, sizeof(text), "%s[%s]",
-						   *text ? " " : "", a);
+					           *text ? " " : "", a);
 				else
 					pcl_append(text, sizeof(text), "%s%s",
-						   *text ? " " : "", a);
+					           *text ? " " : "", a);
 			}
 			if (pcl_cidr_list_parse(text, &c->helo_own_addresses,
-						err, sizeof(err)) < 0)
+			                        err, sizeof(err)) < 0)
 				pcl_conf_errs_add(e, where, 0, err);
 			pcl_conf_set_text(c, "helo_own_addresses", text);
 		}
 		pcl_helo_self_clear(&store);
 	}
-	c->self_addrs = calloc(c->helo_own_addresses.count + 1,
-			       sizeof(*c->self_addrs));
+	c->self_addrs =
+	    calloc(c->helo_own_addresses.count + 1, sizeof(*c->self_addrs));
 	if (c->self_addrs == NULL) {
 		pcl_conf_errs_add(e, where, 0, "out of memory");
 		return;

@@ -92,13 +92,14 @@ tables_open(const char *text, struct pcl_tables *out, char *err, size_t errlen)
 		/* The daemon runs in "/"; a relative path would change its
 		 * meaning between start and reload. */
 		if (colon && colon[1] != '/') {
-			pcl_format(err, errlen, "table path must be absolute: "
-				   "\"%s\"", w.items[i]);
+			pcl_format(err, errlen,
+			           "table path must be absolute: "
+			           "\"%s\"",
+			           w.items[i]);
 			goto out;
 		}
-		out->items[i] = pcl_table_open(w.items[i],
-					       pcl_access_check_value, err,
-					       errlen);
+		out->items[i] = pcl_table_open(
+		    w.items[i], pcl_access_check_value, err, errlen);
 		if (out->items[i] == NULL)
 			goto out;
 		out->count++;
@@ -121,14 +122,17 @@ check_socket(const char *text, char *err, size_t errlen)
 	if (strncmp(text, "unix:", 5) == 0 || strncmp(text, "local:", 6) == 0) {
 		rest = strchr(text, ':') + 1;
 		if (*rest != '/') {
-			pcl_format(err, errlen, "milter_socket: socket path "
-				   "must be absolute: \"%s\"", text);
+			pcl_format(err, errlen,
+			           "milter_socket: socket path "
+			           "must be absolute: \"%s\"",
+			           text);
 			return -1;
 		}
 		/* sizeof(sockaddr_un.sun_path) is 108 on Linux */
 		if (strlen(rest) >= 108) {
-			pcl_format(err, errlen, "milter_socket: socket path "
-				   "longer than 107 characters");
+			pcl_format(err, errlen,
+			           "milter_socket: socket path "
+			           "longer than 107 characters");
 			return -1;
 		}
 		return 0;
@@ -140,16 +144,19 @@ check_socket(const char *text, char *err, size_t errlen)
 		if (end == rest || errno || port < 1 || port > 65535 ||
 		    (*end != '\0' && *end != '@') ||
 		    (*end == '@' && end[1] == '\0')) {
-			pcl_format(err, errlen, "milter_socket: expected "
-				   "inet:PORT@HOST with PORT 1..65535, not "
-				   "\"%s\"", text);
+			pcl_format(err, errlen,
+			           "milter_socket: expected "
+			           "inet:PORT@HOST with PORT 1..65535, not "
+			           "\"%s\"",
+			           text);
 			return -1;
 		}
 		return 0;
 	}
-	pcl_format(err, errlen, "milter_socket: expected unix:/path, "
-		   "local:/path, inet:PORT@HOST or inet6:PORT@HOST, not \"%s\"",
-		   text);
+	pcl_format(err, errlen,
+	           "milter_socket: expected unix:/path, "
+	           "local:/path, inet:PORT@HOST or inet6:PORT@HOST, not \"%s\"",
+	           text);
 	return -1;
 }
 
@@ -162,8 +169,8 @@ parse_duration(const char *text, bool in_ms, long *out)
 	static const struct {
 		const char *suffix;
 		long ms;
-	} units[] = {{"", 1000},	{"s", 1000},	 {"ms", 1},
-		     {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+	} units[] = {{"", 1000},   {"s", 1000},    {"ms", 1},
+	             {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
 	char *end;
 	long v;
 
@@ -198,7 +205,7 @@ check_dry_run(const struct pcl_words *w, char *err, size_t errlen)
 				known = true;
 		if (!known) {
 			pcl_format(err, errlen, "dry_run: unknown check \"%s\"",
-				   w->items[i]);
+			           w->items[i]);
 			return -1;
 		}
 	}
@@ -208,14 +215,15 @@ check_dry_run(const struct pcl_words *w, char *err, size_t errlen)
 /* parse_reply - a reply key: "NNN X.Y.Z template" */
 static int
 parse_reply(const char *text, const char *const *vars, char **out, char *err,
-	    size_t errlen)
+            size_t errlen)
 {
 	struct pcl_reply r;
 
 	if (pcl_reply_parse(text, &r, err, errlen) < 0)
 		return -1;
 	if (r.code == 0) {
-		pcl_copy(err, errlen, "reply must start with a 4xx or 5xx code");
+		pcl_copy(err, errlen,
+		         "reply must start with a 4xx or 5xx code");
 		return -1;
 	}
 	if (pcl_template_check(text, vars, err, errlen) < 0)
@@ -231,8 +239,8 @@ parse_reply(const char *text, const char *const *vars, char **out, char *err,
 
 /* pcl_conf_parse_value - parse text into the typed field of k; 0 or -1 */
 int
-pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const char *text,
-	    char *err, size_t errlen)
+pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k,
+                     const char *text, char *err, size_t errlen)
 {
 	void *f = pcl_conf_field(c, k);
 	long n;
@@ -240,14 +248,17 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 
 	switch (k->type) {
 	case PCL_CT_BOOL:
-		if (strcasecmp(text, "yes") == 0 || strcasecmp(text, "true") == 0)
+		if (strcasecmp(text, "yes") == 0 ||
+		    strcasecmp(text, "true") == 0)
 			*(bool *)f = true;
 		else if (strcasecmp(text, "no") == 0 ||
-			 strcasecmp(text, "false") == 0)
+		         strcasecmp(text, "false") == 0)
 			*(bool *)f = false;
 		else {
-			pcl_format(err, errlen, "%s: expected yes or no, not "
-				   "\"%s\"", k->name, text);
+			pcl_format(err, errlen,
+			           "%s: expected yes or no, not "
+			           "\"%s\"",
+			           k->name, text);
 			return -1;
 		}
 		return 0;
@@ -260,19 +271,21 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 			if (end == text || *end || errno)
 				n = -1, end = NULL;
 		} else if (parse_duration(text, k->type == PCL_CT_MSEC, &n) <
-			   0) {
+		           0) {
 			end = NULL;
 		} else {
 			end = (char *)"";
 		}
 		if (end == NULL) {
-			pcl_format(err, errlen, "%s: bad number \"%s\"", k->name,
-				   text);
+			pcl_format(err, errlen, "%s: bad number \"%s\"",
+			           k->name, text);
 			return -1;
 		}
 		if (n < k->min || n > k->max) {
-			pcl_format(err, errlen, "%s: %ld is out of range "
-				   "%ld..%ld", k->name, n, k->min, k->max);
+			pcl_format(err, errlen,
+			           "%s: %ld is out of range "
+			           "%ld..%ld",
+			           k->name, n, k->min, k->max);
 			return -1;
 		}
 		*(long *)f = n;
@@ -287,7 +300,7 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 		if (f == &c->syslog_facility &&
 		    pcl_log_facility_parse(text) < 0) {
 			pcl_format(err, errlen, "%s: unknown facility \"%s\"",
-				   k->name, text);
+			           k->name, text);
 			return -1;
 		}
 		free(*(char **)f);
@@ -303,9 +316,11 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 		return 0;
 	case PCL_CT_ACTION:
 		if (pcl_action_parse(text, f) < 0) {
-			pcl_format(err, errlen, "%s: unknown action \"%s\" "
-				   "(accept, tag, quarantine, discard, "
-				   "tempfail, reject)", k->name, text);
+			pcl_format(err, errlen,
+			           "%s: unknown action \"%s\" "
+			           "(accept, tag, quarantine, discard, "
+			           "tempfail, reject)",
+			           k->name, text);
 			return -1;
 		}
 		return 0;
@@ -313,16 +328,19 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 		if (*text == '\0' && strcmp(k->name, "on_error") != 0)
 			return 0; /* resolved later */
 		if (pcl_on_error_parse(text, f) < 0) {
-			pcl_format(err, errlen, "%s: expected accept, tempfail "
-				   "or reject, not \"%s\"", k->name, text);
+			pcl_format(err, errlen,
+			           "%s: expected accept, tempfail "
+			           "or reject, not \"%s\"",
+			           k->name, text);
 			return -1;
 		}
 		return 0;
 	case PCL_CT_REPLY:
-		if (parse_reply(text, (k->flags & PCL_CK_RBL)
-					      ? pcl_template_vars_rbl
-					      : pcl_template_vars_session,
-				f, err, errlen) < 0)
+		if (parse_reply(text,
+		                (k->flags & PCL_CK_RBL)
+		                    ? pcl_template_vars_rbl
+		                    : pcl_template_vars_session,
+		                f, err, errlen) < 0)
 			goto prefixed;
 		return 0;
 	case PCL_CT_TABLES:
@@ -340,8 +358,10 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 		else if (strcasecmp(text, "immediate") == 0)
 			*(enum pcl_enforce *)f = PCL_ENFORCE_IMMEDIATE;
 		else {
-			pcl_format(err, errlen, "%s: expected rcpt or "
-				   "immediate, not \"%s\"", k->name, text);
+			pcl_format(err, errlen,
+			           "%s: expected rcpt or "
+			           "immediate, not \"%s\"",
+			           k->name, text);
 			return -1;
 		}
 		return 0;
@@ -351,7 +371,7 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k, const cha
 oom:
 	pcl_copy(err, errlen, "out of memory");
 	return -1;
-prefixed: {
+prefixed : {
 	char msg[PCL_ERR_MAX];
 
 	pcl_format(msg, sizeof(msg), "%s: %s", k->name, err);

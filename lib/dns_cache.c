@@ -36,7 +36,7 @@ struct cache_entry {
 };
 
 struct dns_cache {
-	atomic_int refs;     /* resolvers sharing it (across reloads) */
+	atomic_int refs; /* resolvers sharing it (across reloads) */
 	pthread_mutex_t lock;
 	time_t (*now)(void); /* NULL: the monotonic clock */
 	uint32_t seed;       /* so chains cannot be aimed at */

@@ -46,10 +46,10 @@ struct pcl_dnsbl_octet {
 };
 
 struct pcl_dnsbl_site {
-	char *zone;		/* for queries; holds the key when secret */
-	char *public_name;	/* for everything people see */
-	char *text;		/* the site as written, "$dqs_key" kept */
-	bool secret;		/* zone contains the DQS key */
+	char *zone;        /* for queries; holds the key when secret */
+	char *public_name; /* for everything people see */
+	char *text;        /* the site as written, "$dqs_key" kept */
+	bool secret;       /* zone contains the DQS key */
 	bool has_filter;
 	struct pcl_dnsbl_octet filter[4];
 	int weight;
@@ -63,19 +63,19 @@ struct pcl_dnsbl_site {
  * the key.
  */
 int pcl_dnsbl_site_parse(const char *text, const char *dqs_key,
-			 const char *public_name, struct pcl_dnsbl_site *out,
-			 char *err, size_t errlen);
+                         const char *public_name, struct pcl_dnsbl_site *out,
+                         char *err, size_t errlen);
 void pcl_dnsbl_site_clear(struct pcl_dnsbl_site *s);
 
 /* pcl_dnsbl_filter_match - does an answer address match the site's
  * filter (or 127/8 without one) */
 bool pcl_dnsbl_filter_match(const struct pcl_dnsbl_site *s,
-			    const struct pcl_addr *answer);
+                            const struct pcl_addr *answer);
 
 enum pcl_dnsbl_answer_kind {
-	PCL_DNSBL_NOT_LISTED = 0,	/* no A record matched the filter */
+	PCL_DNSBL_NOT_LISTED = 0, /* no A record matched the filter */
 	PCL_DNSBL_LISTED,
-	PCL_DNSBL_ERROR,		/* an error code (see above) */
+	PCL_DNSBL_ERROR, /* an error code (see above) */
 };
 
 /* pcl_dnsbl_classify - judge the A records of one answer; for an
@@ -84,27 +84,26 @@ enum pcl_dnsbl_answer_kind {
  * listing, *code gets the first matching address. domain_list selects
  * the DBL/ZRD error codes as well. */
 enum pcl_dnsbl_answer_kind pcl_dnsbl_classify(const struct pcl_dnsbl_site *s,
-					      const struct pcl_addr *answers,
-					      size_t n, bool domain_list,
-					      struct pcl_addr *code,
-					      const char **meaning);
+                                              const struct pcl_addr *answers,
+                                              size_t n, bool domain_list,
+                                              struct pcl_addr *code,
+                                              const char **meaning);
 
 /* pcl_dnsbl_ip_query - "4.3.2.1.zone" for IPv4, 32 reversed nibbles
  * for IPv6 (IPv4-mapped unwrapped first); false if it does not fit */
 bool pcl_dnsbl_ip_query(const struct pcl_addr *client, const char *zone,
-			char *out, size_t len);
+                        char *out, size_t len);
 
 /* pcl_dnsbl_domain_query - "domain.zone" for a domain list; false for
  * an IP literal ("[1.2.3.4]", "1.2.3.4", IPv6), an empty or invalid
  * name, or one that does not fit. The domain is lowercased and a
  * trailing dot dropped. */
 bool pcl_dnsbl_domain_query(const char *domain, const char *zone, char *out,
-			    size_t len);
+                            size_t len);
 
 /* pcl_dnsbl_redact - copy text into out with every occurrence of key
  * replaced by "<redacted>", ignoring case: names go lowercased on the
  * wire, and a list may echo the name asked in its TXT answer */
-void pcl_dnsbl_redact(const char *text, const char *key, char *out,
-		      size_t len);
+void pcl_dnsbl_redact(const char *text, const char *key, char *out, size_t len);
 
 #endif

@@ -54,7 +54,7 @@ struct pcl_helo_self {
  * PCL_HELO_INVALID.
  */
 unsigned pcl_helo_judge(const char *name, const struct pcl_addr *client,
-			const struct pcl_helo_self *self);
+                        const struct pcl_helo_self *self);
 
 /* pcl_helo_problem_name - "helo_invalid", "helo_bare_ip", ... */
 const char *pcl_helo_problem_name(enum pcl_helo_problem p);
@@ -73,13 +73,13 @@ struct pcl_helo_self_store {
 	size_t naddrs;
 };
 int pcl_helo_self_from_host(struct pcl_helo_self_store *store, char *err,
-			    size_t errlen);
+                            size_t errlen);
 void pcl_helo_self_clear(struct pcl_helo_self_store *store);
 
 /* pcl_helo_self_view - borrow store as a self for pcl_helo_judge (C
  * will not convert char ** to const char *const * without a cast);
  * valid until the store is cleared. */
 void pcl_helo_self_view(const struct pcl_helo_self_store *store,
-			struct pcl_helo_self *self);
+                        struct pcl_helo_self *self);
 
 #endif

@@ -16,14 +16,14 @@
 /* pcl_log_open - start logging; facility is a LOG_* value. May be
  * called again (reload) to change the facility. */
 void pcl_log_open(const char *ident, int facility, bool to_stderr,
-		  bool to_syslog);
+                  bool to_syslog);
 
 /* pcl_log_close - stop syslog */
 void pcl_log_close(void);
 
 /* pcl_log - write one line at a syslog priority (LOG_ERR ...) */
 void pcl_log(int priority, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* pcl_log_facility_parse - "mail", "daemon", "local0".."local7";
  * -1 when unknown */

@@ -12,21 +12,21 @@
 #include "util.h"
 
 static const char *const action_names[] = {
-	[PCL_ACT_ACCEPT] = "accept",	     [PCL_ACT_TAG] = "tag",
-	[PCL_ACT_QUARANTINE] = "quarantine", [PCL_ACT_DISCARD] = "discard",
-	[PCL_ACT_TEMPFAIL] = "tempfail",     [PCL_ACT_REJECT] = "reject",
+    [PCL_ACT_ACCEPT] = "accept",         [PCL_ACT_TAG] = "tag",
+    [PCL_ACT_QUARANTINE] = "quarantine", [PCL_ACT_DISCARD] = "discard",
+    [PCL_ACT_TEMPFAIL] = "tempfail",     [PCL_ACT_REJECT] = "reject",
 };
 
 static const char *const onerr_names[] = {
-	[PCL_ONERR_ACCEPT] = "accept",
-	[PCL_ONERR_TEMPFAIL] = "tempfail",
-	[PCL_ONERR_REJECT] = "reject",
+    [PCL_ONERR_ACCEPT] = "accept",
+    [PCL_ONERR_TEMPFAIL] = "tempfail",
+    [PCL_ONERR_REJECT] = "reject",
 };
 
 static const char *const stage_names[] = {
-	[PCL_STAGE_CONNECT] = "connect", [PCL_STAGE_HELO] = "helo",
-	[PCL_STAGE_MAIL] = "mail",	 [PCL_STAGE_RCPT] = "rcpt",
-	[PCL_STAGE_DATA] = "data",
+    [PCL_STAGE_CONNECT] = "connect", [PCL_STAGE_HELO] = "helo",
+    [PCL_STAGE_MAIL] = "mail",       [PCL_STAGE_RCPT] = "rcpt",
+    [PCL_STAGE_DATA] = "data",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -122,7 +122,7 @@ parse_enhanced(const char *p, char *out, size_t outlen)
 /* pcl_reply_parse - parse "550 5.7.1 text" */
 int
 pcl_reply_parse(const char *spec, struct pcl_reply *out, char *err,
-		size_t errlen)
+                size_t errlen)
 {
 	const char *p = spec;
 	size_t n;
@@ -136,7 +136,8 @@ pcl_reply_parse(const char *spec, struct pcl_reply *out, char *err,
 		out->code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + p[2] - '0';
 		if (out->code < 400 || out->code > 599) {
 			pcl_format(err, errlen,
-				   "reply code %d is not 4xx or 5xx", out->code);
+			           "reply code %d is not 4xx or 5xx",
+			           out->code);
 			return -1;
 		}
 		p += 3;
@@ -146,9 +147,9 @@ pcl_reply_parse(const char *spec, struct pcl_reply *out, char *err,
 		if (n > 0) {
 			if (out->enhanced[0] - '0' != out->code / 100) {
 				pcl_format(err, errlen,
-					   "enhanced status code %s does not "
-					   "match reply code %d",
-					   out->enhanced, out->code);
+				           "enhanced status code %s does not "
+				           "match reply code %d",
+				           out->enhanced, out->code);
 				return -1;
 			}
 			p += n;
@@ -163,7 +164,7 @@ pcl_reply_parse(const char *spec, struct pcl_reply *out, char *err,
 		}
 	if (strlen(p) >= sizeof(out->text)) {
 		pcl_format(err, errlen, "reply text longer than %d characters",
-			   PCL_REPLY_TEXT_MAX - 1);
+		           PCL_REPLY_TEXT_MAX - 1);
 		return -1;
 	}
 	pcl_copy(out->text, sizeof(out->text), p);
@@ -175,8 +176,8 @@ static bool
 known_code(int code)
 {
 	static const int known[] = {421, 450, 451, 452, 454, 455, 500, 501,
-				    502, 503, 504, 521, 530, 534, 535, 538,
-				    550, 551, 552, 553, 554, 555, 556};
+	                            502, 503, 504, 521, 530, 534, 535, 538,
+	                            550, 551, 552, 553, 554, 555, 556};
 
 	for (size_t i = 0; i < COUNT(known); i++)
 		if (known[i] == code)
@@ -187,7 +188,7 @@ known_code(int code)
 /* pcl_reply_set - a reply whose class matches the action */
 void
 pcl_reply_set(struct pcl_reply *r, enum pcl_action a, int code,
-	      const char *enhanced, const char *text)
+              const char *enhanced, const char *text)
 {
 	int want = a == PCL_ACT_TEMPFAIL ? 4 : 5;
 	size_t n;
@@ -202,15 +203,15 @@ pcl_reply_set(struct pcl_reply *r, enum pcl_action a, int code,
 	if (!known_code(code))
 		code = want == 4 ? 451 : 550;
 	r->code = code;
-	if (enhanced && *enhanced && pcl_copy(r->enhanced, sizeof(r->enhanced),
-					      enhanced))
+	if (enhanced && *enhanced &&
+	    pcl_copy(r->enhanced, sizeof(r->enhanced), enhanced))
 		r->enhanced[0] = (char)('0' + want);
 	else
 		pcl_copy(r->enhanced, sizeof(r->enhanced),
-			 want == 4 ? "4.7.1" : "5.7.1");
+		         want == 4 ? "4.7.1" : "5.7.1");
 	if (text == NULL || *text == '\0')
 		text = want == 4 ? "Service unavailable - try again later"
-				 : "Command rejected";
+		                 : "Command rejected";
 	/* Cut on a character boundary: never inside a UTF-8 sequence. */
 	n = strlen(text);
 	if (n >= sizeof(r->text)) {

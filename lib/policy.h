@@ -19,12 +19,12 @@
 #include <stddef.h>
 
 enum pcl_action {
-	PCL_ACT_ACCEPT = 0,	/* let the mail through; for a check: no effect */
-	PCL_ACT_TAG,		/* add a header, deliver */
-	PCL_ACT_QUARANTINE,	/* deliver to Postfix's hold queue */
-	PCL_ACT_DISCARD,	/* accept and silently drop */
-	PCL_ACT_TEMPFAIL,	/* 4xx */
-	PCL_ACT_REJECT,		/* 5xx */
+	PCL_ACT_ACCEPT = 0, /* let the mail through; for a check: no effect */
+	PCL_ACT_TAG,        /* add a header, deliver */
+	PCL_ACT_QUARANTINE, /* deliver to Postfix's hold queue */
+	PCL_ACT_DISCARD,    /* accept and silently drop */
+	PCL_ACT_TEMPFAIL,   /* 4xx */
+	PCL_ACT_REJECT,     /* 5xx */
 };
 
 /* Failure actions: the words of Postfix's milter_default_action. */
@@ -39,7 +39,7 @@ enum pcl_stage {
 	PCL_STAGE_HELO,
 	PCL_STAGE_MAIL,
 	PCL_STAGE_RCPT,
-	PCL_STAGE_DATA,		/* headers, body and end of message */
+	PCL_STAGE_DATA, /* headers, body and end of message */
 };
 
 /* libmilter takes at most 980 characters of text per line; leave room
@@ -47,9 +47,9 @@ enum pcl_stage {
 #define PCL_REPLY_TEXT_MAX 400
 
 struct pcl_reply {
-	int code;			/* 0 = none, else 400..599 */
-	char enhanced[16];		/* "" or "4.7.1" */
-	char text[PCL_REPLY_TEXT_MAX];	/* printable ASCII, no CR/LF */
+	int code;                      /* 0 = none, else 400..599 */
+	char enhanced[16];             /* "" or "4.7.1" */
+	char text[PCL_REPLY_TEXT_MAX]; /* printable ASCII, no CR/LF */
 };
 
 /* pcl_action_parse - "accept", "tag", ...; -1 when unknown */
@@ -67,7 +67,7 @@ const char *pcl_stage_name(enum pcl_stage s);
  * disagrees with it is an error. Returns 0 or -1 with err.
  */
 int pcl_reply_parse(const char *spec, struct pcl_reply *out, char *err,
-		    size_t errlen);
+                    size_t errlen);
 
 /*
  * pcl_reply_set - fill r for action a from code, enhanced code and text
@@ -81,7 +81,7 @@ int pcl_reply_parse(const char *spec, struct pcl_reply *out, char *err,
  * boundary.
  */
 void pcl_reply_set(struct pcl_reply *r, enum pcl_action a, int code,
-		   const char *enhanced, const char *text);
+                   const char *enhanced, const char *text);
 
 /* pcl_reply_format - "550 5.7.1 text" for logs and the test mode */
 void pcl_reply_format(const struct pcl_reply *r, char *buf, size_t len);
@@ -95,12 +95,12 @@ bool pcl_reply_milter_text(const struct pcl_reply *r, char *buf, size_t len);
 #define PCL_FINDING_DETAIL_MAX 256
 
 struct pcl_finding {
-	char check[PCL_CHECK_NAME_MAX];	/* "helo_invalid", "client_access" */
-	enum pcl_stage stage;		/* where it was found */
-	enum pcl_action action;		/* what the admin wants done */
-	bool dry_run;			/* log and trace only */
-	bool from_error;		/* action came from on_error */
-	struct pcl_reply reply;		/* for tempfail/reject */
+	char check[PCL_CHECK_NAME_MAX]; /* "helo_invalid", "client_access" */
+	enum pcl_stage stage;           /* where it was found */
+	enum pcl_action action;         /* what the admin wants done */
+	bool dry_run;                   /* log and trace only */
+	bool from_error;                /* action came from on_error */
+	struct pcl_reply reply;         /* for tempfail/reject */
 	char detail[PCL_FINDING_DETAIL_MAX]; /* why, for trace and log */
 };
 
@@ -110,6 +110,6 @@ int pcl_action_rank(enum pcl_action a);
 
 /* pcl_finding_stronger - does a win over b (ties: the earlier, b) */
 bool pcl_finding_stronger(const struct pcl_finding *a,
-			  const struct pcl_finding *b);
+                          const struct pcl_finding *b);
 
 #endif

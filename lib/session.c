@@ -103,7 +103,7 @@ pcl_session_set_queue_id(struct pcl_session *s, const char *qid)
 /* pcl_session_trace - append one trace line */
 void
 pcl_session_trace(struct pcl_session *s, enum pcl_stage stage,
-		  const char *check, const char *result, const char *fmt, ...)
+                  const char *check, const char *result, const char *fmt, ...)
 {
 	struct pcl_trace_entry *e;
 	va_list ap;
@@ -141,7 +141,8 @@ pcl_session_trace(struct pcl_session *s, enum pcl_stage stage,
 /* pcl_session_find - add a finding to a scope; NULL on out-of-memory */
 struct pcl_finding *
 pcl_session_find(struct pcl_session *s, struct findings *scope,
-		 const char *check, enum pcl_stage stage, enum pcl_action action)
+                 const char *check, enum pcl_stage stage,
+                 enum pcl_action action)
 {
 	struct pcl_finding *f;
 
@@ -176,7 +177,7 @@ oom:
 /* pcl_session_headers_add - queue a header for the end of message */
 int
 pcl_session_headers_add(struct pcl_session *s, struct headers *h,
-			const char *name, const char *value)
+                        const char *name, const char *value)
 {
 	if (h->count == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 4;
@@ -240,8 +241,7 @@ var_lookup(const char *name, void *ctx)
  * the code part was checked at load, and the expanded text is cut to
  * fit rather than refused (a long HELO name must not lose the reply) */
 void
-pcl_session_reply(struct pcl_session *s, struct pcl_finding *f,
-		  const char *tpl)
+pcl_session_reply(struct pcl_session *s, struct pcl_finding *f, const char *tpl)
 {
 	char text[PCL_LINE_MAX];
 	struct pcl_reply parsed;
@@ -260,13 +260,13 @@ static void
 client_ident(const struct pcl_session *s, char *buf, size_t len)
 {
 	pcl_format(buf, len, "%s[%s]", *s->name ? s->name : "unknown",
-		   *s->addr ? s->addr : "unknown");
+	           *s->addr ? s->addr : "unknown");
 }
 
 /* pcl_session_log_line - one key=value line for a decision */
 void
 pcl_session_log_line(struct pcl_session *s, const char *verdict,
-		     enum pcl_stage stage, const struct pcl_finding *f)
+                     enum pcl_stage stage, const struct pcl_finding *f)
 {
 	char client[PCL_DOMAIN_MAX + PCL_ADDR_TEXT_MAX + 4];
 	char helo[PCL_HELO_MAX * 4 + 8], from[PCL_ADDRESS_MAX * 4 + 8];
@@ -278,8 +278,9 @@ pcl_session_log_line(struct pcl_session *s, const char *verdict,
 	if (!s->log)
 		return;
 	client_ident(s, client, sizeof(client));
-	pcl_append(line, sizeof(line), "%s: %s stage=%s", *s->qid ? s->qid :
-		   "NOQUEUE", verdict, pcl_stage_name(stage));
+	pcl_append(line, sizeof(line), "%s: %s stage=%s",
+	           *s->qid ? s->qid : "NOQUEUE", verdict,
+	           pcl_stage_name(stage));
 	if (f)
 		pcl_append(line, sizeof(line), " check=%s", f->check);
 	pcl_log_quote(client, qreply, sizeof(qreply));
@@ -335,7 +336,7 @@ scope_active(const struct pcl_session *s, const struct findings *scope)
  * min_rank..max_rank, not dry-run when real is set */
 static const struct pcl_finding *
 strongest_in(struct pcl_session *s, struct findings *scope, int min_rank,
-	     int max_rank, bool real)
+             int max_rank, bool real)
 {
 	const struct pcl_finding *best = NULL;
 
@@ -363,7 +364,7 @@ strongest(struct pcl_session *s, int min_rank, int max_rank, bool real)
 
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
 		const struct pcl_finding *f =
-			strongest_in(s, scopes[i], min_rank, max_rank, real);
+		    strongest_in(s, scopes[i], min_rank, max_rank, real);
 
 		if (f && (best == NULL || pcl_finding_stronger(f, best)))
 			best = f;
@@ -376,15 +377,14 @@ static void
 log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 {
 	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn,
-				     &s->msg};
+	                             &s->msg};
 	char verdict[32];
 
 	if (trusted(s))
 		return;
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
-		for (size_t j = 0; scope_active(s, scopes[i]) &&
-				   j < scopes[i]->count;
-		     j++) {
+		for (size_t j = 0;
+		     scope_active(s, scopes[i]) && j < scopes[i]->count; j++) {
 			struct pcl_finding *f = &scopes[i]->items[j];
 
 			if (!f->dry_run || scopes[i]->logged[j] ||
@@ -392,9 +392,10 @@ log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 				continue;
 			scopes[i]->logged[j] = true;
 			pcl_format(verdict, sizeof(verdict), "dry-run %s",
-				   pcl_action_name(f->action));
+			           pcl_action_name(f->action));
 			pcl_session_trace(s, stage, f->check, "dry-run",
-					  "would %s", pcl_action_name(f->action));
+			                  "would %s",
+			                  pcl_action_name(f->action));
 			pcl_session_log_line(s, verdict, stage, f);
 		}
 }
@@ -427,16 +428,15 @@ decide(struct pcl_session *s, enum pcl_stage stage, struct pcl_decision *d)
 	d->action = f->action;
 	d->reply = f->reply;
 	pcl_session_trace(s, stage, f->check, "enacted", "%s %d %s",
-			  pcl_action_name(f->action), f->reply.code,
-			  f->reply.enhanced);
+	                  pcl_action_name(f->action), f->reply.code,
+	                  f->reply.enhanced);
 	pcl_session_log_line(s, pcl_action_name(f->action), stage, f);
 }
 
 /* pcl_session_connect - the client's facts and the client checks */
 void
-pcl_session_connect(struct pcl_session *s, const char *addr,
-		    const char *name, int port, const char *daemon_name,
-		    struct pcl_decision *d)
+pcl_session_connect(struct pcl_session *s, const char *addr, const char *name,
+                    int port, const char *daemon_name, struct pcl_decision *d)
 {
 	memset(d, 0, sizeof(*d));
 	s->port = port;
@@ -454,7 +454,7 @@ pcl_session_connect(struct pcl_session *s, const char *addr,
 	    pcl_cidr_list_match(&s->conf->internal_networks, &s->caddr)) {
 		s->internal = true;
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "internal_networks",
-				  "hit", "%s: inbound checks skipped", s->addr);
+		                  "hit", "%s: inbound checks skipped", s->addr);
 		return;
 	}
 	pcl_checks_client(s);
@@ -463,7 +463,7 @@ pcl_session_connect(struct pcl_session *s, const char *addr,
 	pcl_checks_dnsbl_start(s);
 	if (*s->name && pcl_dbl_wanted(s, PCL_DBL_CLIENT)) {
 		pcl_dbl_add(s, &s->dbl_client, PCL_DBL_CLIENT, s->name,
-			    &s->conn);
+		            &s->conn);
 		pcl_dbl_send(&s->dbl_client);
 	}
 }
@@ -471,7 +471,7 @@ pcl_session_connect(struct pcl_session *s, const char *addr,
 /* pcl_session_helo - a HELO or EHLO */
 void
 pcl_session_helo(struct pcl_session *s, const char *name,
-		 struct pcl_decision *d)
+                 struct pcl_decision *d)
 {
 	memset(d, 0, sizeof(*d));
 	pcl_checks_dnsbl_poll(s);
@@ -485,7 +485,7 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 		pcl_checks_helo(s, name ? name : "");
 	if (!trusted(s) && !s->helo_exempt && pcl_dbl_wanted(s, PCL_DBL_HELO)) {
 		pcl_dbl_add(s, &s->dbl_helo, PCL_DBL_HELO, s->helo,
-			    &s->helo_findings);
+		            &s->helo_findings);
 		pcl_dbl_send(&s->dbl_helo);
 	}
 	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
@@ -495,7 +495,7 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 /* pcl_session_mail - MAIL FROM */
 void
 pcl_session_mail(struct pcl_session *s, const char *sender,
-		 const char *auth_user, struct pcl_decision *d)
+                 const char *auth_user, struct pcl_decision *d)
 {
 	char qid[sizeof(s->qid)];
 
@@ -509,19 +509,20 @@ pcl_session_mail(struct pcl_session *s, const char *sender,
 	s->in_txn = true;
 	if (!pcl_copy(s->sender, sizeof(s->sender), sender ? sender : ""))
 		pcl_session_trace(s, PCL_STAGE_MAIL, "sender", "cut",
-				  "sender address longer than %d",
-				  PCL_ADDRESS_MAX);
+		                  "sender address longer than %d",
+		                  PCL_ADDRESS_MAX);
 	if (auth_user && *auth_user && s->conf->skip_authenticated &&
 	    !s->authenticated) {
 		s->authenticated = true;
 		pcl_session_trace(s, PCL_STAGE_MAIL, "authenticated", "hit",
-				  "SASL user: inbound checks skipped");
+		                  "SASL user: inbound checks skipped");
 	}
 	if (!trusted(s))
 		pcl_checks_sender(s);
-	if (!trusted(s) && !s->txn_exempt && pcl_dbl_wanted(s, PCL_DBL_SENDER)) {
+	if (!trusted(s) && !s->txn_exempt &&
+	    pcl_dbl_wanted(s, PCL_DBL_SENDER)) {
 		pcl_dbl_add(s, &s->dbl_txn, PCL_DBL_SENDER,
-			    pcl_dbl_address_domain(s->sender), &s->txn);
+		            pcl_dbl_address_domain(s->sender), &s->txn);
 		pcl_dbl_send(&s->dbl_txn);
 	}
 	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
@@ -531,7 +532,7 @@ pcl_session_mail(struct pcl_session *s, const char *sender,
 /* pcl_session_rcpt - RCPT TO: where pre-DATA verdicts are enacted */
 void
 pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
-		 struct pcl_decision *d)
+                 struct pcl_decision *d)
 {
 	struct pcl_finding own;
 	bool refuse;
@@ -549,29 +550,29 @@ pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
 	default:
 		break;
 	}
-	refuse = pcl_action_rank(own.action) >=
-		 pcl_action_rank(PCL_ACT_TEMPFAIL);
+	refuse =
+	    pcl_action_rank(own.action) >= pcl_action_rank(PCL_ACT_TEMPFAIL);
 	if (own.action != PCL_ACT_ACCEPT && own.dry_run) {
 		pcl_format(verdict, sizeof(verdict), "dry-run %s",
-			   pcl_action_name(own.action));
+		           pcl_action_name(own.action));
 		pcl_session_log_line(s, verdict, PCL_STAGE_RCPT, &own);
 	} else if (refuse && s->port == 0) {
 		/* Postfix calls a RCPT refusal on the sendmail path a
 		 * configuration error, and a message cannot be split. */
 		pcl_session_trace(s, PCL_STAGE_RCPT, own.check, "not-enforced",
-				  "per-recipient %s on the sendmail path",
-				  pcl_action_name(own.action));
+		                  "per-recipient %s on the sendmail path",
+		                  pcl_action_name(own.action));
 		pcl_session_log_line(s, "not-enforced", PCL_STAGE_RCPT, &own);
 	} else if (refuse) {
 		d->action = own.action;
 		d->reply = own.reply;
 		pcl_session_log_line(s, pcl_action_name(own.action),
-				     PCL_STAGE_RCPT, &own);
+		                     PCL_STAGE_RCPT, &own);
 		return;
 	} else if (own.action != PCL_ACT_ACCEPT) {
 		/* Discard and quarantine act on the whole message. */
 		struct pcl_finding *kept = pcl_session_find(
-			s, &s->txn, own.check, PCL_STAGE_RCPT, own.action);
+		    s, &s->txn, own.check, PCL_STAGE_RCPT, own.action);
 
 		if (kept)
 			*kept = own;
@@ -584,8 +585,7 @@ pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
 /* pcl_session_header - a header of the message (kept for later
  * modules: DKIM, From: domain lists) */
 void
-pcl_session_header(struct pcl_session *s, const char *name,
-		   const char *value)
+pcl_session_header(struct pcl_session *s, const char *name, const char *value)
 {
 	if (!trusted(s))
 		pcl_content_header(s, name, value);
@@ -600,8 +600,7 @@ pcl_session_eoh(struct pcl_session *s)
 
 /* pcl_session_body - a chunk of the body */
 void
-pcl_session_body(struct pcl_session *s, const unsigned char *chunk,
-		 size_t len)
+pcl_session_body(struct pcl_session *s, const unsigned char *chunk, size_t len)
 {
 	if (!trusted(s))
 		pcl_content_body(s, chunk, len);
@@ -613,7 +612,7 @@ copy_headers(struct pcl_session *s, const struct headers *h)
 {
 	for (size_t i = 0; i < h->count; i++)
 		pcl_session_headers_add(s, &s->add, h->items[i].name,
-					h->items[i].value);
+		                        h->items[i].value);
 }
 
 /* tag_header - the tag header listing every tagging check */
@@ -621,19 +620,18 @@ static void
 tag_header(struct pcl_session *s)
 {
 	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn,
-				     &s->msg};
+	                             &s->msg};
 	char value[PCL_LINE_MAX] = "";
 
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
-		for (size_t j = 0; scope_active(s, scopes[i]) &&
-				   j < scopes[i]->count;
-		     j++) {
+		for (size_t j = 0;
+		     scope_active(s, scopes[i]) && j < scopes[i]->count; j++) {
 			const struct pcl_finding *f = &scopes[i]->items[j];
 
 			if (f->action != PCL_ACT_TAG || f->dry_run)
 				continue;
 			pcl_append(value, sizeof(value), "%s%s",
-				   *value ? ", " : " ", f->check);
+			           *value ? ", " : " ", f->check);
 		}
 	if (*value && *s->conf->tag_header)
 		pcl_session_headers_add(s, &s->add, s->conf->tag_header, value);
@@ -649,12 +647,12 @@ sendmail_path_max(struct pcl_session *s)
 {
 	if (s->in_txn && *s->sender == '\0') {
 		pcl_session_trace(s, PCL_STAGE_DATA, "sendmail_path", "pass",
-				  "null sender: a bounce is never refused");
+		                  "null sender: a bounce is never refused");
 		return pcl_action_rank(PCL_ACT_DISCARD);
 	}
 	if (s->rcpt_excepted > 0 && s->rcpt_excepted == s->rcpt_accepted) {
 		pcl_session_trace(s, PCL_STAGE_DATA, "recipient_exceptions",
-				  "accept", "every recipient is excepted");
+		                  "accept", "every recipient is excepted");
 		return pcl_action_rank(PCL_ACT_DISCARD);
 	}
 	return pcl_action_rank(PCL_ACT_REJECT);
@@ -680,7 +678,7 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 		max = sendmail_path_max(s);
 	f = strongest(s, min, max, true);
 	if ((g = strongest_in(s, &s->msg, min, pcl_action_rank(PCL_ACT_REJECT),
-			      true)) != NULL &&
+	                      true)) != NULL &&
 	    (f == NULL || pcl_finding_stronger(g, f)))
 		f = g;
 	if (!trusted(s)) {
@@ -696,20 +694,20 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 		d->reply = f->reply;
 		if (f->action == PCL_ACT_QUARANTINE)
 			pcl_format(s->quarantine, sizeof(s->quarantine),
-				   "portcullis: %s", f->check);
+			           "portcullis: %s", f->check);
 		pcl_session_trace(s, PCL_STAGE_DATA, f->check, "enacted", "%s",
-				  pcl_action_name(f->action));
+		                  pcl_action_name(f->action));
 		pcl_session_log_line(s, pcl_action_name(f->action),
-				     PCL_STAGE_DATA, f);
+		                     PCL_STAGE_DATA, f);
 		return;
 	}
 	if (f && f->action == PCL_ACT_TAG)
 		d->action = PCL_ACT_TAG;
 	pcl_session_trace(s, PCL_STAGE_DATA, "verdict",
-			  pcl_action_name(d->action), "%zu header(s) to add",
-			  s->add.count);
+	                  pcl_action_name(d->action), "%zu header(s) to add",
+	                  s->add.count);
 	pcl_session_log_line(s, pcl_action_name(d->action), PCL_STAGE_DATA,
-			     NULL);
+	                     NULL);
 }
 
 /* pcl_session_header_count - headers to add */

@@ -37,22 +37,22 @@ struct pcl_session;
 
 struct pcl_decision {
 	enum pcl_action action;
-	struct pcl_reply reply;	/* for tempfail and reject */
+	struct pcl_reply reply; /* for tempfail and reject */
 };
 
 /* One line of the decision trace. */
 struct pcl_trace_entry {
 	enum pcl_stage stage;
 	char check[PCL_CHECK_NAME_MAX];
-	char result[24];	/* "pass", "hit", "skip", "error", "exempt",
-				   "dry-run", "enacted", ... */
+	char result[24]; /* "pass", "hit", "skip", "error", "exempt",
+	                    "dry-run", "enacted", ... */
 	char detail[PCL_FINDING_DETAIL_MAX];
 };
 
 /* A header the session wants added at end of message. */
 struct pcl_add_header {
 	char *name;
-	char *value;	/* folds as bare LF, leading space included */
+	char *value; /* folds as bare LF, leading space included */
 };
 
 /* pcl_session_new - a session on conf (takes its own reference);
@@ -75,36 +75,36 @@ void pcl_session_set_queue_id(struct pcl_session *s, const char *qid);
  * daemon_name is Postfix's {daemon_name} or NULL.
  */
 void pcl_session_connect(struct pcl_session *s, const char *addr,
-			 const char *name, int port, const char *daemon_name,
-			 struct pcl_decision *d);
+                         const char *name, int port, const char *daemon_name,
+                         struct pcl_decision *d);
 
 void pcl_session_helo(struct pcl_session *s, const char *name,
-		      struct pcl_decision *d);
+                      struct pcl_decision *d);
 
 /* sender without angle brackets ("" for the null sender); auth_user is
  * {auth_authen} or NULL */
 void pcl_session_mail(struct pcl_session *s, const char *sender,
-		      const char *auth_user, struct pcl_decision *d);
+                      const char *auth_user, struct pcl_decision *d);
 
 /* recipient without angle brackets */
 void pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
-		      struct pcl_decision *d);
+                      struct pcl_decision *d);
 
 /* Message content; values as received (leading space kept, folds as
  * bare LF). */
 void pcl_session_header(struct pcl_session *s, const char *name,
-			const char *value);
+                        const char *value);
 void pcl_session_eoh(struct pcl_session *s);
 void pcl_session_body(struct pcl_session *s, const unsigned char *chunk,
-		      size_t len);
+                      size_t len);
 
 /* pcl_session_eom - the final verdict for the message */
 void pcl_session_eom(struct pcl_session *s, struct pcl_decision *d);
 
 /* Headers to add (valid after eom until reset). */
 size_t pcl_session_header_count(const struct pcl_session *s);
-const struct pcl_add_header *pcl_session_header_get(
-	const struct pcl_session *s, size_t i);
+const struct pcl_add_header *pcl_session_header_get(const struct pcl_session *s,
+                                                    size_t i);
 
 /* Reason for quarantine, when eom decided PCL_ACT_QUARANTINE. */
 const char *pcl_session_quarantine_reason(const struct pcl_session *s);
@@ -115,8 +115,8 @@ void pcl_session_reset(struct pcl_session *s);
 
 /* The trace so far, oldest first. */
 size_t pcl_session_trace_count(const struct pcl_session *s);
-const struct pcl_trace_entry *pcl_session_trace_get(
-	const struct pcl_session *s, size_t i);
+const struct pcl_trace_entry *pcl_session_trace_get(const struct pcl_session *s,
+                                                    size_t i);
 
 /* pcl_session_had_error - an internal error happened (out of memory):
  * the milter applies on_error */

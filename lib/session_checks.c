@@ -26,53 +26,53 @@
 
 /* What an access check needs to know about its identity. */
 struct access_ctx {
-	const char *check;		/* "client_access" ... */
+	const char *check; /* "client_access" ... */
 	enum pcl_access_class cls;
 	enum pcl_stage stage;
 	const struct pcl_tables *tables;
 	enum pcl_on_error on_error;
-	const char *key;		/* name, HELO, address */
-	const char *addr;		/* client address, or NULL */
-	const char *ident;		/* shown in replies: <ident>: */
-	const char *what;		/* "Client host", "Helo command" ... */
+	const char *key;   /* name, HELO, address */
+	const char *addr;  /* client address, or NULL */
+	const char *ident; /* shown in replies: <ident>: */
+	const char *what;  /* "Client host", "Helo command" ... */
 	struct findings *scope;
 	struct headers *headers;
 };
 
 /* Outcome of a search through an access table list. */
 enum access_outcome {
-	ACCESS_NONE,	/* nothing decisive */
-	ACCESS_EXEMPT,	/* OK or PERMIT */
+	ACCESS_NONE,    /* nothing decisive */
+	ACCESS_EXEMPT,  /* OK or PERMIT */
 	ACCESS_REFUSED, /* a finding was added (or would be) */
 };
 
 /* access_reply - a Postfix-style reply for a refusal */
 static void
 access_reply(struct pcl_finding *f, const struct access_ctx *a,
-	     const struct pcl_access_result *r)
+             const struct pcl_access_result *r)
 {
 	char text[PCL_REPLY_TEXT_MAX];
 	int code = r->code;
 
 	if (code == 0)
 		code = f->action == PCL_ACT_TEMPFAIL ? ACCESS_DEFER_CODE
-						     : ACCESS_REJECT_CODE;
+		                                     : ACCESS_REJECT_CODE;
 	pcl_format(text, sizeof(text), "<%s>: %s rejected: %s", a->ident,
-		   a->what, *r->text ? r->text : "Access denied");
+	           a->what, *r->text ? r->text : "Access denied");
 	pcl_reply_set(&f->reply, f->action, code, r->enhanced, text);
 }
 
 /* access_error - a lookup that failed: the check's on_error */
 static void
 access_error(struct pcl_session *s, const struct access_ctx *a,
-	     const char *spec, const char *err)
+             const char *spec, const char *err)
 {
 	enum pcl_action act = pcl_on_error_action(a->on_error);
 	struct pcl_finding *f;
 
 	pcl_session_trace(s, a->stage, a->check, "error", "%s: %s", spec, err);
 	pcl_log(LOG_WARNING, "%s: %s lookup error: %s: %s",
-		*s->qid ? s->qid : "NOQUEUE", a->check, spec, err);
+	        *s->qid ? s->qid : "NOQUEUE", a->check, spec, err);
 	if (act == PCL_ACT_ACCEPT)
 		return;
 	f = pcl_session_find(s, a->scope, a->check, a->stage, act);
@@ -80,43 +80,45 @@ access_error(struct pcl_session *s, const struct access_ctx *a,
 		return;
 	f->from_error = true;
 	pcl_format(f->detail, sizeof(f->detail), "lookup error in %s", spec);
-	pcl_reply_set(&f->reply, act, 0, act == PCL_ACT_TEMPFAIL ? "4.3.0"
-								 : "5.3.0",
-		      "Server configuration problem");
+	pcl_reply_set(&f->reply, act, 0,
+	              act == PCL_ACT_TEMPFAIL ? "4.3.0" : "5.3.0",
+	              "Server configuration problem");
 }
 
 /* access_apply - act on one result; true when the search ends */
 static bool
 access_apply(struct pcl_session *s, const struct access_ctx *a,
-	     const char *spec, const struct pcl_access_result *r,
-	     const char *matched, enum access_outcome *outcome)
+             const char *spec, const struct pcl_access_result *r,
+             const char *matched, enum access_outcome *outcome)
 {
 	static const enum pcl_action acts[] = {
-		[PCL_ACCESS_REJECT] = PCL_ACT_REJECT,
-		[PCL_ACCESS_DEFER] = PCL_ACT_TEMPFAIL,
-		[PCL_ACCESS_DISCARD] = PCL_ACT_DISCARD,
-		[PCL_ACCESS_HOLD] = PCL_ACT_QUARANTINE,
+	    [PCL_ACCESS_REJECT] = PCL_ACT_REJECT,
+	    [PCL_ACCESS_DEFER] = PCL_ACT_TEMPFAIL,
+	    [PCL_ACCESS_DISCARD] = PCL_ACT_DISCARD,
+	    [PCL_ACCESS_HOLD] = PCL_ACT_QUARANTINE,
 	};
 	struct pcl_finding *f;
 
 	switch (r->kind) {
 	case PCL_ACCESS_DUNNO:
 		pcl_session_trace(s, a->stage, a->check, "dunno", "%s: %s",
-				  spec, matched);
+		                  spec, matched);
 		return false;
 	case PCL_ACCESS_OK:
 		pcl_session_trace(s, a->stage, a->check, "exempt", "%s: %s OK",
-				  spec, matched);
+		                  spec, matched);
 		*outcome = ACCESS_EXEMPT;
 		return true;
 	case PCL_ACCESS_WARN:
 		pcl_session_trace(s, a->stage, a->check, "warn", "%s: %s %s",
-				  spec, matched, r->text);
+		                  spec, matched, r->text);
 		if (s->log)
-			pcl_log(LOG_INFO, "%s: warn stage=%s check=%s "
-				"match=%s text=%s", *s->qid ? s->qid : "NOQUEUE",
-				pcl_stage_name(a->stage), a->check, matched,
-				r->text);
+			pcl_log(LOG_INFO,
+			        "%s: warn stage=%s check=%s "
+			        "match=%s text=%s",
+			        *s->qid ? s->qid : "NOQUEUE",
+			        pcl_stage_name(a->stage), a->check, matched,
+			        r->text);
 		return false;
 	case PCL_ACCESS_PREPEND: {
 		char name[128];
@@ -130,7 +132,7 @@ access_apply(struct pcl_session *s, const struct access_ctx *a,
 		name[n] = '\0';
 		pcl_session_headers_add(s, a->headers, name, colon + 1);
 		pcl_session_trace(s, a->stage, a->check, "prepend", "%s: %s",
-				  spec, r->text);
+		                  spec, r->text);
 		return false;
 	}
 	case PCL_ACCESS_REJECT:
@@ -143,11 +145,11 @@ access_apply(struct pcl_session *s, const struct access_ctx *a,
 	if (f == NULL)
 		return true;
 	pcl_format(f->detail, sizeof(f->detail), "%s matched %s", spec,
-		   matched);
+	           matched);
 	access_reply(f, a, r);
-	pcl_session_trace(s, a->stage, a->check, "hit", "%s: %s -> %s%s",
-			  spec, matched, pcl_action_name(f->action),
-			  f->dry_run ? " (dry run)" : "");
+	pcl_session_trace(s, a->stage, a->check, "hit", "%s: %s -> %s%s", spec,
+	                  matched, pcl_action_name(f->action),
+	                  f->dry_run ? " (dry run)" : "");
 	if (r->kind == PCL_ACCESS_DISCARD || r->kind == PCL_ACCESS_HOLD)
 		return false;
 	*outcome = ACCESS_REFUSED;
@@ -168,7 +170,7 @@ access_search(struct pcl_session *s, const struct access_ctx *a)
 		enum pcl_table_status st;
 
 		st = pcl_access_lookup(t, a->cls, a->key, a->addr, &r, matched,
-				       sizeof(matched), err, sizeof(err));
+		                       sizeof(matched), err, sizeof(err));
 		if (st == PCL_TABLE_ERROR) {
 			access_error(s, a, pcl_table_spec(t), err);
 			return ACCESS_REFUSED;
@@ -176,13 +178,13 @@ access_search(struct pcl_session *s, const struct access_ctx *a)
 		if (st == PCL_TABLE_NOTFOUND)
 			continue;
 		if (access_apply(s, a, pcl_table_spec(t), &r, matched,
-				 &outcome))
+		                 &outcome))
 			return outcome;
 	}
 	if (a->tables->count)
 		pcl_session_trace(s, a->stage, a->check, "pass", "%s%s%s",
-				  a->key ? a->key : "", a->addr ? " " : "",
-				  a->addr ? a->addr : "");
+		                  a->key ? a->key : "", a->addr ? " " : "",
+		                  a->addr ? a->addr : "");
 	return outcome;
 }
 
@@ -192,21 +194,22 @@ pcl_checks_client(struct pcl_session *s)
 {
 	char ident[PCL_DOMAIN_MAX + PCL_ADDR_TEXT_MAX + 4];
 	struct access_ctx a = {
-		.check = "client_access",
-		.cls = PCL_ACCESS_CLIENT,
-		.stage = PCL_STAGE_CONNECT,
-		.tables = &s->conf->client_access,
-		.on_error = s->conf->client_access_on_error,
-		.key = *s->name ? s->name : NULL,
-		.addr = *s->addr ? s->addr : NULL,
-		.ident = ident,
-		.what = "Client host",
-		.scope = &s->conn,
-		.headers = &s->conn_headers,
+	    .check = "client_access",
+	    .cls = PCL_ACCESS_CLIENT,
+	    .stage = PCL_STAGE_CONNECT,
+	    .tables = &s->conf->client_access,
+	    .on_error = s->conf->client_access_on_error,
+	    .key = *s->name ? s->name : NULL,
+	    .addr = *s->addr ? s->addr : NULL,
+	    .ident = ident,
+	    .what = "Client host",
+	    .scope = &s->conn,
+	    .headers = &s->conn_headers,
 	};
 
-	pcl_format(ident, sizeof(ident), "%s[%s]", *s->name ? s->name :
-		   "unknown", *s->addr ? s->addr : "unknown");
+	pcl_format(ident, sizeof(ident), "%s[%s]",
+	           *s->name ? s->name : "unknown",
+	           *s->addr ? s->addr : "unknown");
 	if (access_search(s, &a) == ACCESS_EXEMPT)
 		s->conn_exempt = true;
 }
@@ -236,14 +239,14 @@ helo_check_conf(const struct pcl_conf *c, enum pcl_helo_problem p)
  * reply template; none when the action is accept */
 static void
 configured_finding(struct pcl_session *s, struct findings *scope,
-		   const char *check, enum pcl_stage stage,
-		   const struct pcl_check_conf *cc, const char *detail)
+                   const char *check, enum pcl_stage stage,
+                   const struct pcl_check_conf *cc, const char *detail)
 {
 	struct pcl_finding *f;
 
 	if (cc->action == PCL_ACT_ACCEPT) {
 		pcl_session_trace(s, stage, check, "hit", "%s (action accept)",
-				  detail);
+		                  detail);
 		return;
 	}
 	f = pcl_session_find(s, scope, check, stage, cc->action);
@@ -252,8 +255,8 @@ configured_finding(struct pcl_session *s, struct findings *scope,
 	pcl_copy(f->detail, sizeof(f->detail), detail);
 	pcl_session_reply(s, f, cc->reply);
 	pcl_session_trace(s, stage, check, "hit", "%s -> %s%s", detail,
-			  pcl_action_name(cc->action),
-			  f->dry_run ? " (dry run)" : "");
+	                  pcl_action_name(cc->action),
+	                  f->dry_run ? " (dry run)" : "");
 }
 
 /* pcl_checks_helo - helo_access, then the HELO name checks */
@@ -261,16 +264,16 @@ void
 pcl_checks_helo(struct pcl_session *s, const char *name)
 {
 	struct access_ctx a = {
-		.check = "helo_access",
-		.cls = PCL_ACCESS_HELO,
-		.stage = PCL_STAGE_HELO,
-		.tables = &s->conf->helo_access,
-		.on_error = s->conf->helo_access_on_error,
-		.key = name,
-		.ident = s->helo,
-		.what = "Helo command",
-		.scope = &s->helo_findings,
-		.headers = &s->helo_headers,
+	    .check = "helo_access",
+	    .cls = PCL_ACCESS_HELO,
+	    .stage = PCL_STAGE_HELO,
+	    .tables = &s->conf->helo_access,
+	    .on_error = s->conf->helo_access_on_error,
+	    .key = name,
+	    .ident = s->helo,
+	    .what = "Helo command",
+	    .scope = &s->helo_findings,
+	    .headers = &s->helo_headers,
 	};
 	unsigned bits;
 
@@ -279,10 +282,10 @@ pcl_checks_helo(struct pcl_session *s, const char *name)
 		return;
 	}
 	bits = pcl_helo_judge(name, s->have_addr ? &s->caddr : NULL,
-			      &s->conf->self);
+	                      &s->conf->self);
 	if (bits == 0) {
 		pcl_session_trace(s, PCL_STAGE_HELO, "helo", "pass", "%s",
-				  s->helo);
+		                  s->helo);
 		return;
 	}
 	for (int p = PCL_HELO_INVALID; p <= PCL_HELO_IMPERSONATION; p++) {
@@ -294,10 +297,9 @@ pcl_checks_helo(struct pcl_session *s, const char *name)
 		check = pcl_helo_problem_name((enum pcl_helo_problem)p);
 		/* raw: the log line and the test mode quote it */
 		pcl_copy(detail, sizeof(detail), s->helo);
-		configured_finding(s, &s->helo_findings, check, PCL_STAGE_HELO,
-				   helo_check_conf(s->conf,
-						   (enum pcl_helo_problem)p),
-				   detail);
+		configured_finding(
+		    s, &s->helo_findings, check, PCL_STAGE_HELO,
+		    helo_check_conf(s->conf, (enum pcl_helo_problem)p), detail);
 	}
 }
 
@@ -307,21 +309,21 @@ pcl_checks_sender(struct pcl_session *s)
 {
 	char ident[PCL_ADDRESS_MAX + 1];
 	struct access_ctx a = {
-		.check = "sender_access",
-		.cls = PCL_ACCESS_SENDER,
-		.stage = PCL_STAGE_MAIL,
-		.tables = &s->conf->sender_access,
-		.on_error = s->conf->sender_access_on_error,
-		.key = s->sender,
-		.ident = ident,
-		.what = "Sender address",
-		.scope = &s->txn,
-		.headers = &s->txn_headers,
+	    .check = "sender_access",
+	    .cls = PCL_ACCESS_SENDER,
+	    .stage = PCL_STAGE_MAIL,
+	    .tables = &s->conf->sender_access,
+	    .on_error = s->conf->sender_access_on_error,
+	    .key = s->sender,
+	    .ident = ident,
+	    .what = "Sender address",
+	    .scope = &s->txn,
+	    .headers = &s->txn_headers,
 	};
 
 	if (!s->helo_seen)
 		configured_finding(s, &s->txn, "helo_required", PCL_STAGE_MAIL,
-				   &s->conf->helo_required, "no HELO/EHLO");
+		                   &s->conf->helo_required, "no HELO/EHLO");
 	pcl_copy(ident, sizeof(ident), s->sender);
 	if (access_search(s, &a) == ACCESS_EXEMPT)
 		s->txn_exempt = true;
@@ -340,7 +342,8 @@ is_exception(const struct pcl_conf *c, const char *rcpt, const char **which)
 		bool hit;
 
 		*which = e;
-		if (eat == NULL || eat[1] == '\0') /* "postmaster" or "postmaster@" */
+		if (eat == NULL ||
+		    eat[1] == '\0') /* "postmaster" or "postmaster@" */
 			hit = strlen(e) - (eat ? 1 : 0) == local &&
 			      strncasecmp(e, rcpt, local) == 0;
 		else if (eat == e) /* "@domain" */
@@ -359,16 +362,16 @@ pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *own)
 {
 	struct findings mine = {0};
 	struct access_ctx a = {
-		.check = "recipient_access",
-		.cls = PCL_ACCESS_RECIPIENT,
-		.stage = PCL_STAGE_RCPT,
-		.tables = &s->conf->recipient_access,
-		.on_error = s->conf->recipient_access_on_error,
-		.key = s->rcpt,
-		.ident = s->rcpt,
-		.what = "Recipient address",
-		.scope = &mine,
-		.headers = &s->txn_headers,
+	    .check = "recipient_access",
+	    .cls = PCL_ACCESS_RECIPIENT,
+	    .stage = PCL_STAGE_RCPT,
+	    .tables = &s->conf->recipient_access,
+	    .on_error = s->conf->recipient_access_on_error,
+	    .key = s->rcpt,
+	    .ident = s->rcpt,
+	    .what = "Recipient address",
+	    .scope = &mine,
+	    .headers = &s->txn_headers,
 	};
 	enum access_outcome outcome;
 	const char *which = NULL;
@@ -376,7 +379,7 @@ pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *own)
 	memset(own, 0, sizeof(*own));
 	if (is_exception(s->conf, s->rcpt, &which)) {
 		pcl_session_trace(s, PCL_STAGE_RCPT, "recipient_exceptions",
-				  "accept", "<%s> matches %s", s->rcpt, which);
+		                  "accept", "<%s> matches %s", s->rcpt, which);
 		return 2;
 	}
 	if (s->internal || s->authenticated || s->conn_exempt)

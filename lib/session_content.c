@@ -50,8 +50,7 @@ keep(struct pcl_session *s, const char *p, size_t n)
 
 /* pcl_content_header - note From:/Reply-To:, keep the header */
 void
-pcl_content_header(struct pcl_session *s, const char *name,
-		   const char *value)
+pcl_content_header(struct pcl_session *s, const char *name, const char *value)
 {
 	if (strcasecmp(name, "From") == 0 && s->from_hdr == NULL)
 		s->from_hdr = strdup(value);
@@ -72,8 +71,7 @@ pcl_content_header(struct pcl_session *s, const char *name,
 
 /* pcl_content_body - keep a body chunk (after the header block) */
 void
-pcl_content_body(struct pcl_session *s, const unsigned char *chunk,
-		 size_t len)
+pcl_content_body(struct pcl_session *s, const unsigned char *chunk, size_t len)
 {
 	if (!pcl_dbl_wanted(s, PCL_DBL_BODY))
 		return;
@@ -88,7 +86,7 @@ pcl_content_body(struct pcl_session *s, const unsigned char *chunk,
  * value ("Name" <a@b.example>, a@b.example (c), list, group) */
 static void
 header_domains(struct pcl_session *s, const char *value,
-	       enum pcl_dbl_identity id)
+               enum pcl_dbl_identity id)
 {
 	const char *p = value;
 	size_t n = 0;
@@ -98,9 +96,9 @@ header_domains(struct pcl_session *s, const char *value,
 		size_t len = 0;
 
 		p++;
-		while (*p && (isalnum((unsigned char)*p) || *p == '.' ||
-			      *p == '-' || *p == '[' || *p == ']' ||
-			      *p == ':' || *p == '_')) {
+		while (*p &&
+		       (isalnum((unsigned char)*p) || *p == '.' || *p == '-' ||
+		        *p == '[' || *p == ']' || *p == ':' || *p == '_')) {
 			if (len + 1 < sizeof(domain))
 				domain[len++] = *p;
 			p++;
@@ -128,21 +126,21 @@ pcl_content_eom(struct pcl_session *s)
 		header_domains(s, s->reply_to_hdr, PCL_DBL_REPLY_TO);
 	if (pcl_dbl_wanted(s, PCL_DBL_BODY) && s->msglen > 0) {
 		if (pcl_urls_extract(s->msgbuf, s->msglen,
-				     (size_t)s->conf->dbl_body_max_domains,
-				     &body, err, sizeof(err)) < 0)
+		                     (size_t)s->conf->dbl_body_max_domains,
+		                     &body, err, sizeof(err)) < 0)
 			s->error = true;
 		if (s->msglen >= (size_t)s->conf->dbl_body_max_size ||
 		    body.truncated)
 			pcl_session_trace(s, PCL_STAGE_DATA, "dbl", "cut",
-					  "only the first %zu bytes scanned",
-					  s->msglen);
+			                  "only the first %zu bytes scanned",
+			                  s->msglen);
 		if (body.capped)
 			pcl_session_trace(s, PCL_STAGE_DATA, "dbl", "cut",
-					  "only the first %ld body domains",
-					  s->conf->dbl_body_max_domains);
+			                  "only the first %ld body domains",
+			                  s->conf->dbl_body_max_domains);
 		for (size_t i = 0; i < body.count; i++)
-			pcl_dbl_add(s, &s->dbl_msg, PCL_DBL_BODY,
-				    body.items[i], &s->msg);
+			pcl_dbl_add(s, &s->dbl_msg, PCL_DBL_BODY, body.items[i],
+			            &s->msg);
 		pcl_url_domains_clear(&body);
 	}
 	pcl_dbl_send(&s->dbl_msg);

@@ -25,12 +25,12 @@ static const char *
 rbl_class(enum pcl_dbl_identity id)
 {
 	static const char *const names[PCL_DBL_NIDENT] = {
-		[PCL_DBL_HELO] = "Helo command",
-		[PCL_DBL_CLIENT] = "Client host",
-		[PCL_DBL_SENDER] = "Sender address",
-		[PCL_DBL_FROM] = "From: header",
-		[PCL_DBL_REPLY_TO] = "Reply-To: header",
-		[PCL_DBL_BODY] = "Body URL",
+	    [PCL_DBL_HELO] = "Helo command",
+	    [PCL_DBL_CLIENT] = "Client host",
+	    [PCL_DBL_SENDER] = "Sender address",
+	    [PCL_DBL_FROM] = "From: header",
+	    [PCL_DBL_REPLY_TO] = "Reply-To: header",
+	    [PCL_DBL_BODY] = "Body URL",
 	};
 
 	return (unsigned)id < PCL_DBL_NIDENT ? names[id] : "Domain";
@@ -69,8 +69,8 @@ lookups_grow(struct pcl_session *s, struct dbl_lookups *l)
  * findings will go to scope */
 void
 pcl_dbl_add(struct pcl_session *s, struct dbl_lookups *l,
-	    enum pcl_dbl_identity id, const char *domain,
-	    struct findings *scope)
+            enum pcl_dbl_identity id, const char *domain,
+            struct findings *scope)
 {
 	const struct pcl_conf *c = s->conf;
 	char name[PCL_DOMAIN_MAX + 1];
@@ -84,11 +84,12 @@ pcl_dbl_add(struct pcl_session *s, struct dbl_lookups *l,
 		if (!(site->identities & (1u << id)))
 			continue;
 		if (!pcl_dnsbl_domain_query(domain, site->site.zone, name,
-					    sizeof(name))) {
+		                            sizeof(name))) {
 			pcl_session_trace(s, PCL_STAGE_CONNECT, "dbl", "skip",
-					  "%s %s: not a domain name",
-					  pcl_dbl_identity_name(id), domain);
-			return; /* an IP literal or a bad name: for every list */
+			                  "%s %s: not a domain name",
+			                  pcl_dbl_identity_name(id), domain);
+			return; /* an IP literal or a bad name: for every list
+			         */
 		}
 		if (l->batch == NULL &&
 		    (l->batch = pcl_dns_batch_new(c->dns)) == NULL) {
@@ -117,8 +118,8 @@ pcl_dbl_send(struct dbl_lookups *l)
 /* listed_finding - a domain whose score reached the threshold */
 static void
 listed_finding(struct pcl_session *s, const struct dbl_query *q,
-	       const struct pcl_dbl_site *best, const struct pcl_addr *code,
-	       int score)
+               const struct pcl_dbl_site *best, const struct pcl_addr *code,
+               int score)
 {
 	struct pcl_finding *f;
 	char codetext[PCL_ADDR_TEXT_MAX], txt[PCL_REPLY_TEXT_MAX] = "";
@@ -126,17 +127,17 @@ listed_finding(struct pcl_session *s, const struct dbl_query *q,
 	struct pcl_rbl_vars vars = {0};
 
 	f = pcl_session_find(s, q->scope, "dbl", PCL_STAGE_CONNECT,
-			     s->conf->dbl.action);
+	                     s->conf->dbl.action);
 	if (f == NULL)
 		return;
 	pcl_addr_format(code, codetext, sizeof(codetext));
 	if (pcl_dnsbl_domain_query(q->domain, best->site.zone, qname,
-				   sizeof(qname)))
+	                           sizeof(qname)))
 		pcl_list_txt(s, qname, s->conf->dbl.reply, txt, sizeof(txt));
 	pcl_format(f->detail, sizeof(f->detail),
-		   "%s=%s list=%s code=%s score=%d",
-		   pcl_dbl_identity_name(q->id), q->domain,
-		   best->site.public_name, codetext, score);
+	           "%s=%s list=%s code=%s score=%d",
+	           pcl_dbl_identity_name(q->id), q->domain,
+	           best->site.public_name, codetext, score);
 	memcpy(smtp_code, s->conf->dbl.reply, 3);
 	smtp_code[3] = '\0';
 	vars.code = smtp_code;
@@ -147,27 +148,26 @@ listed_finding(struct pcl_session *s, const struct dbl_query *q,
 	s->rbl = &vars;
 	pcl_session_reply(s, f, s->conf->dbl.reply);
 	s->rbl = NULL;
-	pcl_session_trace(s, PCL_STAGE_CONNECT, "dbl", "hit",
-			  "%s %s: score %d -> %s%s",
-			  pcl_dbl_identity_name(q->id), q->domain, score,
-			  pcl_action_name(f->action),
-			  f->dry_run ? " (dry run)" : "");
+	pcl_session_trace(
+	    s, PCL_STAGE_CONNECT, "dbl", "hit", "%s %s: score %d -> %s%s",
+	    pcl_dbl_identity_name(q->id), q->domain, score,
+	    pcl_action_name(f->action), f->dry_run ? " (dry run)" : "");
 }
 
 /* error_finding - the on_error finding for a failed lookup */
 static void
 error_finding(struct pcl_session *s, const struct dbl_query *q,
-	      const char *list, const char *why)
+              const char *list, const char *why)
 {
 	enum pcl_action act = pcl_on_error_action(s->conf->dbl_on_error);
 	struct pcl_finding *f;
 
 	pcl_session_trace(s, PCL_STAGE_CONNECT, "dbl", "error", "%s %s: %s: %s",
-			  pcl_dbl_identity_name(q->id), q->domain, list, why);
+	                  pcl_dbl_identity_name(q->id), q->domain, list, why);
 	if (s->log)
 		pcl_log(LOG_WARNING, "%s: dbl error list=%s %s=%s error=\"%s\"",
-			*s->qid ? s->qid : "NOQUEUE", list,
-			pcl_dbl_identity_name(q->id), q->domain, why);
+		        *s->qid ? s->qid : "NOQUEUE", list,
+		        pcl_dbl_identity_name(q->id), q->domain, why);
 	if (act == PCL_ACT_ACCEPT)
 		return;
 	f = pcl_session_find(s, q->scope, "dbl", PCL_STAGE_CONNECT, act);
@@ -175,15 +175,15 @@ error_finding(struct pcl_session *s, const struct dbl_query *q,
 		return;
 	f->from_error = true;
 	pcl_format(f->detail, sizeof(f->detail), "%s: %s", list, why);
-	pcl_reply_set(&f->reply, act, 0, act == PCL_ACT_TEMPFAIL ? "4.4.3"
-								 : "5.4.3",
-		      "DNS list lookup failed");
+	pcl_reply_set(&f->reply, act, 0,
+	              act == PCL_ACT_TEMPFAIL ? "4.4.3" : "5.4.3",
+	              "DNS list lookup failed");
 }
 
 /* judge - one query's answer: weight when listed, 0 otherwise */
 static int
-judge(struct pcl_session *s, const struct dbl_query *q,
-      struct dbl_lookups *l, struct pcl_addr *code)
+judge(struct pcl_session *s, const struct dbl_query *q, struct dbl_lookups *l,
+      struct pcl_addr *code)
 {
 	const struct pcl_dbl_site *site = &s->conf->dbl_sites[q->site];
 	const struct pcl_dns_answer *a;
@@ -196,14 +196,14 @@ judge(struct pcl_session *s, const struct dbl_query *q,
 	if (a == NULL || a->status == PCL_DNS_TEMPFAIL ||
 	    a->status == PCL_DNS_PERMFAIL) {
 		error_finding(s, q, site->site.public_name,
-			      a && *a->error ? a->error : "lookup failed");
+		              a && *a->error ? a->error : "lookup failed");
 		return 0;
 	}
 	for (size_t i = 0; a->status == PCL_DNS_FOUND && i < a->count; i++)
 		if (n < sizeof(addrs) / sizeof(addrs[0]))
 			addrs[n++] = a->rrs[i].u.addr;
-	switch (pcl_dnsbl_classify(&site->site, addrs, n, true, code,
-				   &meaning)) {
+	switch (
+	    pcl_dnsbl_classify(&site->site, addrs, n, true, code, &meaning)) {
 	case PCL_DNSBL_ERROR:
 		pcl_addr_format(code, codetext, sizeof(codetext));
 		pcl_format(why, sizeof(why), "%s (%s)", meaning, codetext);
@@ -212,17 +212,17 @@ judge(struct pcl_session *s, const struct dbl_query *q,
 	case PCL_DNSBL_LISTED:
 		pcl_addr_format(code, codetext, sizeof(codetext));
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "dbl", "listed",
-				  "%s %s: %s %s weight %d",
-				  pcl_dbl_identity_name(q->id), q->domain,
-				  site->site.public_name, codetext,
-				  site->site.weight);
+		                  "%s %s: %s %s weight %d",
+		                  pcl_dbl_identity_name(q->id), q->domain,
+		                  site->site.public_name, codetext,
+		                  site->site.weight);
 		return site->site.weight;
 	case PCL_DNSBL_NOT_LISTED:
 		break;
 	}
-	pcl_session_trace(s, PCL_STAGE_CONNECT, "dbl", "not-listed", "%s %s: %s",
-			  pcl_dbl_identity_name(q->id), q->domain,
-			  site->site.public_name);
+	pcl_session_trace(s, PCL_STAGE_CONNECT, "dbl", "not-listed",
+	                  "%s %s: %s", pcl_dbl_identity_name(q->id), q->domain,
+	                  site->site.public_name);
 	return 0;
 }
 
@@ -248,11 +248,10 @@ pcl_dbl_finish(struct pcl_session *s, struct dbl_lookups *l)
 			struct pcl_addr code;
 			int w = judge(s, &l->items[i], l, &code);
 			const struct pcl_dbl_site *site =
-				&s->conf->dbl_sites[l->items[i].site];
+			    &s->conf->dbl_sites[l->items[i].site];
 
 			score += w;
-			if (w > 0 && (best == NULL ||
-				      w > best->site.weight)) {
+			if (w > 0 && (best == NULL || w > best->site.weight)) {
 				best = site;
 				best_code = code;
 			}

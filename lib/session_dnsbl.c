@@ -28,7 +28,7 @@
  * against a DQS quota), through the cache, the DQS key removed */
 void
 pcl_list_txt(struct pcl_session *s, const char *qname, const char *tpl,
-	     char *out, size_t len)
+             char *out, size_t len)
 {
 	struct pcl_dns_answer *a;
 
@@ -42,7 +42,7 @@ pcl_list_txt(struct pcl_session *s, const char *qname, const char *tpl,
 	}
 	if (a->status == PCL_DNS_FOUND && a->count > 0)
 		pcl_dnsbl_redact(a->rrs[0].u.txt.text, s->conf->dqs_key, out,
-				 len);
+		                 len);
 	pcl_dns_answer_free(a);
 }
 
@@ -57,19 +57,20 @@ exempted(struct pcl_session *s)
 		char matched[PCL_ADDRESS_MAX + 1], err[PCL_ERR_MAX];
 		enum pcl_table_status st;
 
-		st = pcl_access_lookup(t->items[i], PCL_ACCESS_CLIENT,
-				       *s->name ? s->name : NULL, s->addr, &r,
-				       matched, sizeof(matched), err,
-				       sizeof(err));
+		st = pcl_access_lookup(
+		    t->items[i], PCL_ACCESS_CLIENT, *s->name ? s->name : NULL,
+		    s->addr, &r, matched, sizeof(matched), err, sizeof(err));
 		if (st == PCL_TABLE_FOUND && r.kind == PCL_ACCESS_OK) {
-			pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "exempt",
-					  "%s: %s OK",
-					  pcl_table_spec(t->items[i]), matched);
+			pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl",
+			                  "exempt", "%s: %s OK",
+			                  pcl_table_spec(t->items[i]), matched);
 			return true;
 		}
 		if (st == PCL_TABLE_ERROR)
-			pcl_log(LOG_WARNING, "dnsbl_exceptions lookup error: "
-				"%s", err);
+			pcl_log(LOG_WARNING,
+			        "dnsbl_exceptions lookup error: "
+			        "%s",
+			        err);
 	}
 	return false;
 }
@@ -87,7 +88,7 @@ pcl_checks_dnsbl_start(struct pcl_session *s)
 	cls = pcl_addr_classify(&s->caddr);
 	if (c->dnsbl_skip_local && cls != PCL_ADDR_PUBLIC) {
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "skip",
-				  "%s is not a public address", s->addr);
+		                  "%s is not a public address", s->addr);
 		return;
 	}
 	if (exempted(s))
@@ -104,10 +105,10 @@ pcl_checks_dnsbl_start(struct pcl_session *s)
 		s->dnsbl_idx[2 * i] = -1;
 		s->dnsbl_idx[2 * i + 1] = -1; /* TXT: asked once listed */
 		if (!pcl_dnsbl_ip_query(&s->caddr, site->zone, name,
-					sizeof(name)))
+		                        sizeof(name)))
 			continue; /* traced as an error when collected */
 		s->dnsbl_idx[2 * i] =
-			pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_A);
+		    pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_A);
 	}
 	pcl_dns_batch_send(s->dnsbl_batch);
 	s->dnsbl_pending = true;
@@ -116,16 +117,18 @@ pcl_checks_dnsbl_start(struct pcl_session *s)
 /* site_error - trace and remember a site that could not answer */
 static void
 site_error(struct pcl_session *s, const struct pcl_dnsbl_site *site,
-	   const char *why, char *errors, size_t len)
+           const char *why, char *errors, size_t len)
 {
 	pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "error", "%s: %s",
-			  site->public_name, why);
+	                  site->public_name, why);
 	if (s->log)
-		pcl_log(LOG_WARNING, "%s: dnsbl error list=%s client=%s "
-			"error=\"%s\"", *s->qid ? s->qid : "NOQUEUE",
-			site->public_name, s->addr, why);
+		pcl_log(LOG_WARNING,
+		        "%s: dnsbl error list=%s client=%s "
+		        "error=\"%s\"",
+		        *s->qid ? s->qid : "NOQUEUE", site->public_name,
+		        s->addr, why);
 	pcl_append(errors, len, "%s%s: %s", *errors ? "; " : "",
-		   site->public_name, why);
+	           site->public_name, why);
 }
 
 /* answer_addrs - the addresses of an A answer */
@@ -144,7 +147,8 @@ answer_addrs(const struct pcl_dns_answer *a, struct pcl_addr *out, size_t max)
 static bool
 wants_txt(const char *tpl)
 {
-	return strstr(tpl, "rbl_txt") != NULL || strstr(tpl, "rbl_reason") != NULL;
+	return strstr(tpl, "rbl_txt") != NULL ||
+	       strstr(tpl, "rbl_reason") != NULL;
 }
 
 /* pcl_checks_dnsbl_poll - between stages: take in the answers that
@@ -172,12 +176,12 @@ pcl_checks_dnsbl_poll(struct pcl_session *s)
 			continue;
 		n = answer_addrs(a, addrs, sizeof(addrs) / sizeof(addrs[0]));
 		if (pcl_dnsbl_classify(&c->dnsbl_sites[i], addrs, n, false,
-				       NULL, NULL) != PCL_DNSBL_LISTED ||
-		    !pcl_dnsbl_ip_query(&s->caddr, c->dnsbl_sites[i].zone,
-					name, sizeof(name)))
+		                       NULL, NULL) != PCL_DNSBL_LISTED ||
+		    !pcl_dnsbl_ip_query(&s->caddr, c->dnsbl_sites[i].zone, name,
+		                        sizeof(name)))
 			continue;
 		s->dnsbl_idx[2 * i + 1] =
-			pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_TXT);
+		    pcl_dns_batch_add(s->dnsbl_batch, name, PCL_DNS_TXT);
 		added = true;
 	}
 	if (added)
@@ -187,29 +191,29 @@ pcl_checks_dnsbl_poll(struct pcl_session *s)
 /* listed_finding - the dnsbl finding for a client at the threshold */
 static void
 listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
-	       const struct pcl_addr *code, int score)
+               const struct pcl_addr *code, int score)
 {
 	int txt_idx = s->dnsbl_idx[2 * (best - s->conf->dnsbl_sites) + 1];
 	const struct pcl_dns_answer *early =
-		pcl_dns_batch_answer(s->dnsbl_batch, txt_idx);
+	    pcl_dns_batch_answer(s->dnsbl_batch, txt_idx);
 	struct pcl_finding *f;
 	char codetext[PCL_ADDR_TEXT_MAX], txt[PCL_REPLY_TEXT_MAX] = "";
 	char qname[PCL_DOMAIN_MAX + 1], smtp_code[4];
 	struct pcl_rbl_vars vars = {0};
 
 	f = pcl_session_find(s, &s->conn, "dnsbl", PCL_STAGE_CONNECT,
-			     s->conf->dnsbl.action);
+	                     s->conf->dnsbl.action);
 	if (f == NULL)
 		return;
 	pcl_addr_format(code, codetext, sizeof(codetext));
 	if (early && early->status == PCL_DNS_FOUND && early->count > 0)
 		pcl_dnsbl_redact(early->rrs[0].u.txt.text, s->conf->dqs_key,
-				 txt, sizeof(txt));
+		                 txt, sizeof(txt));
 	else if (pcl_dnsbl_ip_query(&s->caddr, best->zone, qname,
-				    sizeof(qname)))
+	                            sizeof(qname)))
 		pcl_list_txt(s, qname, s->conf->dnsbl.reply, txt, sizeof(txt));
 	pcl_format(f->detail, sizeof(f->detail), "list=%s code=%s score=%d",
-		   best->public_name, codetext, score);
+	           best->public_name, codetext, score);
 	/* Postfix's $rbl_code is the SMTP code; the reply starts with it
 	 * (checked at load). */
 	memcpy(smtp_code, s->conf->dnsbl.reply, 3);
@@ -223,10 +227,9 @@ listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
 	pcl_session_reply(s, f, s->conf->dnsbl.reply);
 	s->rbl = NULL;
 	pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "hit",
-			  "score %d >= %ld -> %s%s", score,
-			  s->conf->dnsbl_threshold,
-			  pcl_action_name(f->action),
-			  f->dry_run ? " (dry run)" : "");
+	                  "score %d >= %ld -> %s%s", score,
+	                  s->conf->dnsbl_threshold, pcl_action_name(f->action),
+	                  f->dry_run ? " (dry run)" : "");
 }
 
 /* error_finding - the on_error finding when sites failed */
@@ -243,9 +246,9 @@ error_finding(struct pcl_session *s, const char *errors)
 		return;
 	f->from_error = true;
 	pcl_copy(f->detail, sizeof(f->detail), errors);
-	pcl_reply_set(&f->reply, act, 0, act == PCL_ACT_TEMPFAIL ? "4.4.3"
-								 : "5.4.3",
-		      "DNS list lookup failed");
+	pcl_reply_set(&f->reply, act, 0,
+	              act == PCL_ACT_TEMPFAIL ? "4.4.3" : "5.4.3",
+	              "DNS list lookup failed");
 }
 
 /* pcl_checks_dnsbl_finish - collect the answers and score them */
@@ -272,37 +275,37 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 
 		if (s->dnsbl_idx[2 * i] < 0) {
 			site_error(s, site, "no query name", errors,
-				   sizeof(errors));
+			           sizeof(errors));
 			continue;
 		}
 		a = pcl_dns_batch_answer(s->dnsbl_batch, s->dnsbl_idx[2 * i]);
 		if (a->status == PCL_DNS_TEMPFAIL ||
 		    a->status == PCL_DNS_PERMFAIL) {
-			site_error(s, site, *a->error ? a->error :
-				   pcl_dns_status_name(a->status), errors,
-				   sizeof(errors));
+			site_error(s, site,
+			           *a->error ? a->error
+			                     : pcl_dns_status_name(a->status),
+			           errors, sizeof(errors));
 			continue;
 		}
 		n = answer_addrs(a, addrs, sizeof(addrs) / sizeof(addrs[0]));
 		switch (pcl_dnsbl_classify(site, addrs, n, false, &code,
-					   &meaning)) {
+		                           &meaning)) {
 		case PCL_DNSBL_ERROR: {
 			char why[160];
 
 			pcl_addr_format(&code, codetext, sizeof(codetext));
 			pcl_format(why, sizeof(why), "%s (%s)", meaning,
-				   codetext);
+			           codetext);
 			site_error(s, site, why, errors, sizeof(errors));
 			break;
 		}
 		case PCL_DNSBL_LISTED:
 			score += site->weight;
 			pcl_addr_format(&code, codetext, sizeof(codetext));
-			pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "listed",
-					  "%s: %s weight %d%s",
-					  site->public_name, codetext,
-					  site->weight,
-					  a->from_cache ? " (cached)" : "");
+			pcl_session_trace(
+			    s, PCL_STAGE_CONNECT, "dnsbl", "listed",
+			    "%s: %s weight %d%s", site->public_name, codetext,
+			    site->weight, a->from_cache ? " (cached)" : "");
 			if (site->weight > 0 &&
 			    (best == NULL || site->weight > best->weight)) {
 				best = site;
@@ -311,9 +314,9 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 			break;
 		case PCL_DNSBL_NOT_LISTED:
 			pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl",
-					  "not-listed", "%s%s",
-					  site->public_name,
-					  a->from_cache ? " (cached)" : "");
+			                  "not-listed", "%s%s",
+			                  site->public_name,
+			                  a->from_cache ? " (cached)" : "");
 			break;
 		}
 	}
@@ -322,14 +325,14 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 	if (best && score >= c->dnsbl_threshold)
 		listed_finding(s, best, &best_code, score);
 	else if (c->dnsbl_allowlist_threshold < 0 &&
-		 score <= c->dnsbl_allowlist_threshold) {
+	         score <= c->dnsbl_allowlist_threshold) {
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "allowlisted",
-				  "score %d <= %ld: remaining checks skipped",
-				  score, c->dnsbl_allowlist_threshold);
+		                  "score %d <= %ld: remaining checks skipped",
+		                  score, c->dnsbl_allowlist_threshold);
 		s->conn_exempt = true;
 	} else {
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "pass",
-				  "score %d", score);
+		                  "score %d", score);
 	}
 	pcl_dns_batch_free(s->dnsbl_batch);
 	s->dnsbl_batch = NULL;

@@ -14,7 +14,7 @@
 /* Findings of one scope (connection, HELO, transaction, message). */
 struct findings {
 	struct pcl_finding *items;
-	bool *logged;	/* dry-run findings are logged once */
+	bool *logged; /* dry-run findings are logged once */
 	size_t count, cap;
 };
 
@@ -26,20 +26,20 @@ struct headers {
 
 /* The $rbl_* values while a DNS list reply is expanded. */
 struct pcl_rbl_vars {
-	const char *code;	/* the SMTP reply code, as Postfix's */
-	const char *class_;	/* "Client host", "Helo command", ... */
-	const char *what;	/* the address or domain looked up */
-	const char *domain;	/* the list's public name */
-	const char *txt;	/* its TXT record, or "" */
+	const char *code;   /* the SMTP reply code, as Postfix's */
+	const char *class_; /* "Client host", "Helo command", ... */
+	const char *what;   /* the address or domain looked up */
+	const char *domain; /* the list's public name */
+	const char *txt;    /* its TXT record, or "" */
 };
 
 /* One domain-list query of a lookup round. */
 struct dbl_query {
-	size_t site;			/* index in conf->dbl_sites */
+	size_t site; /* index in conf->dbl_sites */
 	enum pcl_dbl_identity id;
-	struct findings *scope;		/* where a finding goes */
+	struct findings *scope; /* where a finding goes */
 	char domain[PCL_DOMAIN_MAX + 1];
-	int a_idx;			/* in the batch */
+	int a_idx; /* in the batch */
 };
 
 /* A round of domain-list lookups sent together. */
@@ -55,31 +55,31 @@ struct dbl_lookups {
 struct pcl_session {
 	struct pcl_conf *conf;
 	bool log;
-	bool error;		/* out of memory somewhere */
+	bool error; /* out of memory somewhere */
 	char qid[32];
 
 	/* connection */
-	char addr[PCL_ADDR_TEXT_MAX];	/* "" when unknown */
+	char addr[PCL_ADDR_TEXT_MAX]; /* "" when unknown */
 	struct pcl_addr caddr;
 	bool have_addr;
-	char name[PCL_DOMAIN_MAX + 1];	/* verified name, "" = none */
+	char name[PCL_DOMAIN_MAX + 1]; /* verified name, "" = none */
 	int port;
 	char daemon[64];
-	bool internal;			/* internal_networks */
-	bool conn_exempt;		/* client_access said OK */
-	struct findings conn;		/* client checks */
-	struct headers conn_headers;	/* PREPEND from client/helo maps */
+	bool internal;                     /* internal_networks */
+	bool conn_exempt;                  /* client_access said OK */
+	struct findings conn;              /* client checks */
+	struct headers conn_headers;       /* PREPEND from client/helo maps */
 	struct pcl_dns_batch *dnsbl_batch; /* sent at connect */
-	int *dnsbl_idx;			/* per site: A, TXT query index */
-	bool dnsbl_pending;		/* answers not collected yet */
-	const struct pcl_rbl_vars *rbl;	/* during a DNS list reply */
-	struct dbl_lookups dbl_client;	/* the client's name */
-	struct dbl_lookups dbl_helo;	/* the latest HELO name */
+	int *dnsbl_idx;                    /* per site: A, TXT query index */
+	bool dnsbl_pending;                /* answers not collected yet */
+	const struct pcl_rbl_vars *rbl;    /* during a DNS list reply */
+	struct dbl_lookups dbl_client;     /* the client's name */
+	struct dbl_lookups dbl_helo;       /* the latest HELO name */
 
 	/* HELO (replaced by each HELO/EHLO) */
 	bool helo_seen;
-	char helo[PCL_HELO_MAX + 1];	/* as received, cut to fit */
-	bool helo_exempt;		/* helo_access said OK */
+	char helo[PCL_HELO_MAX + 1]; /* as received, cut to fit */
+	bool helo_exempt;            /* helo_access said OK */
 	struct findings helo_findings;
 	struct headers helo_headers;
 
@@ -87,25 +87,25 @@ struct pcl_session {
 	bool in_txn;
 	char sender[PCL_ADDRESS_MAX + 1];
 	bool authenticated;
-	bool txn_exempt;		/* sender_access said OK */
+	bool txn_exempt; /* sender_access said OK */
 	struct findings txn;
 	struct headers txn_headers;
-	char rcpt[PCL_ADDRESS_MAX + 1];	/* the recipient being judged */
+	char rcpt[PCL_ADDRESS_MAX + 1]; /* the recipient being judged */
 	size_t rcpt_accepted;
-	size_t rcpt_excepted;		/* of them, recipient_exceptions */
+	size_t rcpt_excepted; /* of them, recipient_exceptions */
 
-	struct dbl_lookups dbl_txn;	/* sender domain */
+	struct dbl_lookups dbl_txn; /* sender domain */
 
 	/* the message */
-	struct findings msg;		/* content checks */
-	struct dbl_lookups dbl_msg;	/* From:, Reply-To:, body domains */
-	char *from_hdr, *reply_to_hdr;	/* the first of each, as received */
-	char *msgbuf;			/* headers and body, for body domains */
+	struct findings msg;           /* content checks */
+	struct dbl_lookups dbl_msg;    /* From:, Reply-To:, body domains */
+	char *from_hdr, *reply_to_hdr; /* the first of each, as received */
+	char *msgbuf;                  /* headers and body, for body domains */
 	size_t msglen, msgcap;
-	bool body_started;		/* the empty line was kept */
+	bool body_started; /* the empty line was kept */
 
 	/* end of message */
-	struct headers add;		/* handed to the caller */
+	struct headers add; /* handed to the caller */
 	char quarantine[PCL_FINDING_DETAIL_MAX];
 
 	struct pcl_trace_entry *trace;
@@ -114,18 +114,18 @@ struct pcl_session {
 
 /* session.c */
 void pcl_session_trace(struct pcl_session *s, enum pcl_stage stage,
-		       const char *check, const char *result, const char *fmt,
-		       ...) __attribute__((format(printf, 5, 6)));
+                       const char *check, const char *result, const char *fmt,
+                       ...) __attribute__((format(printf, 5, 6)));
 struct pcl_finding *pcl_session_find(struct pcl_session *s,
-				     struct findings *scope,
-				     const char *check, enum pcl_stage stage,
-				     enum pcl_action action);
+                                     struct findings *scope, const char *check,
+                                     enum pcl_stage stage,
+                                     enum pcl_action action);
 int pcl_session_headers_add(struct pcl_session *s, struct headers *h,
-			    const char *name, const char *value);
+                            const char *name, const char *value);
 void pcl_session_reply(struct pcl_session *s, struct pcl_finding *f,
-		       const char *tpl);
+                       const char *tpl);
 void pcl_session_log_line(struct pcl_session *s, const char *verdict,
-			  enum pcl_stage stage, const struct pcl_finding *f);
+                          enum pcl_stage stage, const struct pcl_finding *f);
 
 /* session_checks.c */
 void pcl_checks_client(struct pcl_session *s);
@@ -140,8 +140,8 @@ int pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *f);
 /* session_dbl.c */
 bool pcl_dbl_wanted(const struct pcl_session *s, enum pcl_dbl_identity id);
 void pcl_dbl_add(struct pcl_session *s, struct dbl_lookups *l,
-		 enum pcl_dbl_identity id, const char *domain,
-		 struct findings *scope);
+                 enum pcl_dbl_identity id, const char *domain,
+                 struct findings *scope);
 void pcl_dbl_send(struct dbl_lookups *l);
 void pcl_dbl_finish(struct pcl_session *s, struct dbl_lookups *l);
 void pcl_dbl_clear(struct dbl_lookups *l);
@@ -149,15 +149,15 @@ const char *pcl_dbl_address_domain(const char *address);
 
 /* session_content.c */
 void pcl_content_header(struct pcl_session *s, const char *name,
-			const char *value);
+                        const char *value);
 void pcl_content_body(struct pcl_session *s, const unsigned char *chunk,
-		      size_t len);
+                      size_t len);
 void pcl_content_eom(struct pcl_session *s);
 void pcl_content_reset(struct pcl_session *s);
 
 /* session_dnsbl.c */
 void pcl_list_txt(struct pcl_session *s, const char *qname, const char *tpl,
-		  char *out, size_t len);
+                  char *out, size_t len);
 void pcl_checks_dnsbl_start(struct pcl_session *s);
 void pcl_checks_dnsbl_poll(struct pcl_session *s);
 void pcl_checks_dnsbl_finish(struct pcl_session *s);

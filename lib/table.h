@@ -41,13 +41,12 @@ enum pcl_table_status {
  * file (after stripping; before $n substitution). It returns 0, or -1
  * with a message in err; open then fails with "path:line: message".
  */
-typedef int (*pcl_table_check_fn)(const char *result, char *err,
-				  size_t errlen);
+typedef int (*pcl_table_check_fn)(const char *result, char *err, size_t errlen);
 
 /* pcl_table_open - open "type:/path"; check may be NULL. On error
  * returns NULL with err as "path:line: message" or "spec: message". */
 struct pcl_table *pcl_table_open(const char *spec, pcl_table_check_fn check,
-				 char *err, size_t errlen);
+                                 char *err, size_t errlen);
 
 /* pcl_table_free - release a table; NULL is safe */
 void pcl_table_free(struct pcl_table *t);
@@ -68,8 +67,8 @@ bool pcl_table_is_cidr(const struct pcl_table *t);
  * address answers NOTFOUND.
  */
 enum pcl_table_status pcl_table_lookup(const struct pcl_table *t,
-				       const char *key, char *result,
-				       size_t len);
+                                       const char *key, char *result,
+                                       size_t len);
 
 /*
  * pcl_table_lookup_err - pcl_table_lookup that also says why on ERROR:
@@ -77,8 +76,8 @@ enum pcl_table_status pcl_table_lookup(const struct pcl_table *t,
  * failure, a result too long after $n substitution) or "spec: message".
  */
 enum pcl_table_status pcl_table_lookup_err(const struct pcl_table *t,
-					   const char *key, char *result,
-					   size_t len, char *err,
-					   size_t errlen);
+                                           const char *key, char *result,
+                                           size_t len, char *err,
+                                           size_t errlen);
 
 #endif

@@ -17,26 +17,25 @@
 #include "util.h"
 
 const char *const pcl_template_vars_session[] = {
-	"client_address", "client_name", "helo_name", "sender",
-	"recipient",	  "myhostname",	 "check",     NULL,
+    "client_address", "client_name", "helo_name", "sender",
+    "recipient",      "myhostname",  "check",     NULL,
 };
 
 const char *const pcl_template_vars_rbl[] = {
-	"client_address", "client_name", "helo_name", "sender",
-	"recipient",	  "myhostname",	 "check",     "rbl_code",
-	"rbl_class",	  "rbl_what",	 "rbl_domain", "rbl_txt",
-	"rbl_reason",	  NULL,
+    "client_address", "client_name", "helo_name",  "sender",    "recipient",
+    "myhostname",     "check",       "rbl_code",   "rbl_class", "rbl_what",
+    "rbl_domain",     "rbl_txt",     "rbl_reason", NULL,
 };
 
 /* The state of one check or expansion. */
 struct walk {
-	const char *const *vars;	/* check: the known names */
-	pcl_template_lookup_fn lookup;	/* expand: where values come from */
+	const char *const *vars;       /* check: the known names */
+	pcl_template_lookup_fn lookup; /* expand: where values come from */
 	void *ctx;
 	char *buf;
 	size_t len, used;
-	bool cut;			/* expand: output did not fit */
-	char *err;			/* check: the first error */
+	bool cut;  /* expand: output did not fit */
+	char *err; /* check: the first error */
 	size_t errlen;
 	bool failed;
 };
@@ -47,7 +46,7 @@ fail(struct walk *w, const char *what, const char *arg)
 {
 	if (!w->failed && w->err)
 		pcl_format(w->err, w->errlen, "%s%s%s", what, arg,
-			   what[strlen(what) - 1] == '"' ? "\"" : "");
+		           what[strlen(what) - 1] == '"' ? "\"" : "");
 	w->failed = true;
 }
 
@@ -139,8 +138,8 @@ walk(struct walk *w, const char *p, const char *end)
 		close = NULL;
 		if (p && braced && p < end && (*p == '?' || *p == ':'))
 			close = closing(p + 1, end);
-		if (p == NULL || (braced && close == NULL &&
-				  (p >= end || *p != '}'))) {
+		if (p == NULL ||
+		    (braced && close == NULL && (p >= end || *p != '}'))) {
 			/* checked at load; expansion copies it as it is */
 			if (w->vars) {
 				fail(w, "bad $variable syntax in \"", dollar);
@@ -166,7 +165,7 @@ walk(struct walk *w, const char *p, const char *end)
 /* pcl_template_check - every $variable is known, the syntax is good */
 int
 pcl_template_check(const char *tpl, const char *const *vars, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	struct walk w = {.vars = vars, .err = err, .errlen = errlen};
 
@@ -177,7 +176,7 @@ pcl_template_check(const char *tpl, const char *const *vars, char *err,
 /* pcl_template_expand - expand tpl into buf; false when cut */
 bool
 pcl_template_expand(const char *tpl, pcl_template_lookup_fn lookup, void *ctx,
-		    char *buf, size_t len)
+                    char *buf, size_t len)
 {
 	struct walk w = {.lookup = lookup, .ctx = ctx, .buf = buf, .len = len};
 

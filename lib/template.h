@@ -27,13 +27,13 @@ extern const char *const pcl_template_vars_rbl[];
 
 /* pcl_template_check - every $variable is in vars; 0, or -1 with err */
 int pcl_template_check(const char *tpl, const char *const *vars, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /* A variable's value, or NULL when it has none (expands to ""). */
 typedef const char *(*pcl_template_lookup_fn)(const char *name, void *ctx);
 
 /* pcl_template_expand - expand into buf; false when cut */
 bool pcl_template_expand(const char *tpl, pcl_template_lookup_fn lookup,
-			 void *ctx, char *buf, size_t len);
+                         void *ctx, char *buf, size_t len);
 
 #endif

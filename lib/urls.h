@@ -26,8 +26,8 @@
 struct pcl_url_domains {
 	char **items;
 	size_t count;
-	bool capped;		/* max_domains was reached */
-	bool truncated;		/* the message was larger than scanned */
+	bool capped;    /* max_domains was reached */
+	bool truncated; /* the message was larger than scanned */
 };
 
 /* pcl_urls_init - once per process, before threads (GMime's and
@@ -42,7 +42,7 @@ void pcl_urls_init(void);
  * an error.
  */
 int pcl_urls_extract(const char *msg, size_t len, size_t max_domains,
-		     struct pcl_url_domains *out, char *err, size_t errlen);
+                     struct pcl_url_domains *out, char *err, size_t errlen);
 
 void pcl_url_domains_clear(struct pcl_url_domains *d);
 

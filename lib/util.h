@@ -24,11 +24,11 @@ bool pcl_copy(char *dst, size_t len, const char *src);
 
 /* pcl_format - snprintf into dst; false when truncated or on error */
 bool pcl_format(char *dst, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* pcl_append - append formatted text at dst+strlen(dst); false if cut */
 bool pcl_append(char *dst, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* pcl_lower - lowercase an ASCII string in place; returns it */
 char *pcl_lower(char *s);
