@@ -156,11 +156,13 @@ resolv_conf_read(struct pcl_dns *dns, const char *path, char *err,
 	FILE *fp = fopen(path, "re");
 	bool cut = false;
 
-	if (fp == NULL) {
+	if (fp == NULL && errno != ENOENT) {
 		pcl_format(err, errlen, "%s: %s", path,
 		           strerror_r(errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
+	if (fp == NULL)
+		goto fallback;
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		bool tail = cut; /* rest of an overlong line */
 		char *save = NULL;
@@ -180,8 +182,12 @@ resolv_conf_read(struct pcl_dns *dns, const char *path, char *err,
 		dns->nservers++;
 	}
 	fclose(fp);
-	if (dns->nservers == 0) {
-		pcl_format(err, errlen, "no nameserver in %s", path);
+fallback:
+	/* As the libc resolver (resolv.conf(5)): no file or no nameserver
+	 * line means the name server on this machine. */
+	if (dns->nservers == 0 &&
+	    server_parse("127.0.0.1", &dns->servers[dns->nservers++]) < 0) {
+		pcl_copy(err, errlen, "cannot use 127.0.0.1 as name server");
 		return -1;
 	}
 	return 0;

@@ -87,7 +87,7 @@ struct pcl_dns_answer {
 struct pcl_dns_conf {
 	const char *servers;      /* "host", "host:port", "[v6]:port", list;
 	                             "" or NULL: nameserver lines of
-	                             resolv_conf */
+	                             resolv_conf, else 127.0.0.1 (libc) */
 	const char *resolv_conf;  /* default "/etc/resolv.conf" */
 	unsigned timeout_ms;      /* whole lookup deadline, default 5000 */
 	unsigned attempts;        /* sends per query over the servers, ≥ 1,

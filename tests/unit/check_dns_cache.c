@@ -381,9 +381,10 @@ static const struct resolv_case resolv_cases[] = {
      false},
     {"overlong line", NULL, "nameserver 192.0.2.4\n", "192.0.2.4:53", NULL,
      true},
-    {"no nameserver", NULL, "search example.org\n", NULL, "no nameserver in ",
+    /* as the libc resolver: the name server on this machine */
+    {"no nameserver", NULL, "search example.org\n", "127.0.0.1:53", NULL,
      false},
-    {"no file", NULL, NULL, NULL, "No such file", false},
+    {"no file", NULL, NULL, "127.0.0.1:53", NULL, false},
     {"servers win", "192.0.2.8", NULL, "192.0.2.8:53", NULL, false},
 };
 
