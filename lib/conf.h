@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "dkim.h"
 #include "dns.h"
 #include "dnsbl.h"
 #include "helo.h"
@@ -173,6 +174,15 @@ struct pcl_conf {
 	enum pcl_on_error dbl_on_error;
 	long dbl_body_max_domains;
 	long dbl_body_max_size;
+
+	/* sender authentication */
+	char *authserv_id;		/* empty: myhostname */
+	bool auth_results;
+	bool dkim_verify;
+	long dkim_min_key_bits, dkim_max_signatures;
+	struct pcl_check_conf dkim_fail, dkim_none;
+	enum pcl_on_error dkim_on_error;
+	struct pcl_dkim_lib *dkim;	/* when dkim_verify */
 
 	int refs; /* guarded by snapshot.c's lock */
 };

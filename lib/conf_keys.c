@@ -167,6 +167,24 @@ const struct pcl_conf_key pcl_conf_keys[] = {
      "most distinct body domains looked up per message"},
     {"dbl_body_max_size", PCL_CT_INT, "1048576", 0, 104857600,
      OFF(dbl_body_max_size), 0, "bytes of a message scanned for body domains"},
+
+    /* sender authentication */
+    {"authserv_id", PCL_CT_STRING, "", NOB, OFF(authserv_id), 0,
+     "the authserv-id of Authentication-Results (empty: myhostname)"},
+    {"auth_results", PCL_CT_BOOL, "yes", NOB, OFF(auth_results), 0,
+     "add an Authentication-Results header to inbound mail"},
+    {"dkim_verify", PCL_CT_BOOL, "yes", NOB, OFF(dkim_verify), 0,
+     "verify the DKIM signatures of inbound mail"},
+    {"dkim_min_key_bits", PCL_CT_INT, "1024", 512, 16384,
+     OFF(dkim_min_key_bits), 0, "smallest RSA key a signature may use"},
+    {"dkim_max_signatures", PCL_CT_INT, "5", 1, 50, OFF(dkim_max_signatures),
+     0, "signatures verified per message (more are neutral)"},
+    HELO_CHECK(dkim_fail, "tag", "550 5.7.20 No valid DKIM signature found",
+               "signatures were found and none verified"),
+    HELO_CHECK(dkim_none, "accept", "550 5.7.20 No DKIM signature found",
+               "the message has no DKIM signature"),
+    {"dkim_on_error", PCL_CT_ONERR, "", NOB, OFF(dkim_on_error), 0,
+     "when a key lookup fails temporarily (empty: on_error)"},
 };
 
 const size_t pcl_conf_nkeys = sizeof(pcl_conf_keys) / sizeof(pcl_conf_keys[0]);
@@ -184,5 +202,8 @@ const char *const pcl_conf_check_names[] = {
     "helo_impersonation",
     "dnsbl",
     "dbl",
+    "dkim_fail",
+    "dkim_none",
+    "dkim",
     NULL,
 };

@@ -193,7 +193,8 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 	int line;
 	const char *where = key_where(c, "dns_servers", &line);
 
-	if (c->dnsbl_site_text.count == 0 && c->dbl_site_text.count == 0)
+	if (c->dnsbl_site_text.count == 0 && c->dbl_site_text.count == 0 &&
+	    !c->dkim_verify)
 		return;
 	if (c->dns_cache_min_ttl > c->dns_cache_max_ttl) {
 		pcl_conf_errs_add(e, where, 0,
@@ -203,6 +204,35 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 	}
 	c->dns = pcl_dns_new(&dc, err, sizeof(err));
 	if (c->dns == NULL)
+		pcl_conf_errs_add(e, where, line, err);
+}
+
+/* resolve_auth - authserv-id and the DKIM library */
+static void
+resolve_auth(struct pcl_conf *c, struct errs *e)
+{
+	struct pcl_dkim_lib_conf dc = {
+		.min_key_bits = (unsigned)c->dkim_min_key_bits,
+		.max_signatures = (unsigned)c->dkim_max_signatures,
+		.timeout_s = (unsigned)((c->dns_timeout + 999) / 1000),
+	};
+	char err[PCL_ERR_MAX];
+	int line;
+	const char *where = key_where(c, "dkim_verify", &line);
+
+	if (*c->authserv_id == '\0') {
+		free(c->authserv_id);
+		c->authserv_id = strdup(c->myhostname);
+		pcl_conf_set_text(c, "authserv_id", c->myhostname);
+		if (c->authserv_id == NULL) {
+			pcl_conf_errs_add(e, where, 0, "out of memory");
+			return;
+		}
+	}
+	if (!c->dkim_verify || c->dns == NULL)
+		return;
+	c->dkim = pcl_dkim_lib_new(c->dns, &dc, err, sizeof(err));
+	if (c->dkim == NULL)
 		pcl_conf_errs_add(e, where, line, err);
 }
 
@@ -235,6 +265,7 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 	resolve_dnsbl(c, e);
 	resolve_dbl(c, e);
 	resolve_dns(c, e);
+	resolve_auth(c, e);
 	if (c->helo_own_names.count == 0 && c->myhostname) {
 		pcl_conf_words_split(c->myhostname, &c->helo_own_names);
 		pcl_conf_set_text(c, "helo_own_names", c->myhostname);
@@ -292,6 +323,8 @@ pcl_conf_resolved_free(struct pcl_conf *c)
 		pcl_dnsbl_site_clear(&c->dbl_sites[i].site);
 	free(c->dbl_sites);
 	c->dbl_sites = NULL;
+	pcl_dkim_lib_free(c->dkim); /* before the resolver it uses */
+	c->dkim = NULL;
 	pcl_dns_free(c->dns);
 	c->dns = NULL;
 }

@@ -313,9 +313,9 @@ pcl_session_log_line(struct pcl_session *s, const char *verdict,
 	pcl_log(LOG_INFO, "%s", line);
 }
 
-/* trusted - is the client exempt from every inbound check */
-static bool
-trusted(const struct pcl_session *s)
+/* pcl_session_trusted - is the client exempt from every inbound check */
+bool
+pcl_session_trusted(const struct pcl_session *s)
 {
 	return s->internal || s->authenticated || s->conn_exempt;
 }
@@ -340,7 +340,7 @@ strongest_in(struct pcl_session *s, struct findings *scope, int min_rank,
 {
 	const struct pcl_finding *best = NULL;
 
-	if (trusted(s) || !scope_active(s, scope))
+	if (pcl_session_trusted(s) || !scope_active(s, scope))
 		return NULL;
 	for (size_t j = 0; j < scope->count; j++) {
 		const struct pcl_finding *f = &scope->items[j];
@@ -380,7 +380,7 @@ log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 	                             &s->msg};
 	char verdict[32];
 
-	if (trusted(s))
+	if (pcl_session_trusted(s))
 		return;
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
 		for (size_t j = 0;
@@ -458,7 +458,7 @@ pcl_session_connect(struct pcl_session *s, const char *addr, const char *name,
 		return;
 	}
 	pcl_checks_client(s);
-	if (trusted(s))
+	if (pcl_session_trusted(s))
 		return;
 	pcl_checks_dnsbl_start(s);
 	if (*s->name && pcl_dbl_wanted(s, PCL_DBL_CLIENT)) {
@@ -481,9 +481,9 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 	s->helo_exempt = false;
 	s->helo_seen = true;
 	pcl_copy(s->helo, sizeof(s->helo), name ? name : "");
-	if (!trusted(s))
+	if (!pcl_session_trusted(s))
 		pcl_checks_helo(s, name ? name : "");
-	if (!trusted(s) && !s->helo_exempt && pcl_dbl_wanted(s, PCL_DBL_HELO)) {
+	if (!pcl_session_trusted(s) && !s->helo_exempt && pcl_dbl_wanted(s, PCL_DBL_HELO)) {
 		pcl_dbl_add(s, &s->dbl_helo, PCL_DBL_HELO, s->helo,
 		            &s->helo_findings);
 		pcl_dbl_send(&s->dbl_helo);
@@ -517,9 +517,9 @@ pcl_session_mail(struct pcl_session *s, const char *sender,
 		pcl_session_trace(s, PCL_STAGE_MAIL, "authenticated", "hit",
 		                  "SASL user: inbound checks skipped");
 	}
-	if (!trusted(s))
+	if (!pcl_session_trusted(s))
 		pcl_checks_sender(s);
-	if (!trusted(s) && !s->txn_exempt &&
+	if (!pcl_session_trusted(s) && !s->txn_exempt &&
 	    pcl_dbl_wanted(s, PCL_DBL_SENDER)) {
 		pcl_dbl_add(s, &s->dbl_txn, PCL_DBL_SENDER,
 		            pcl_dbl_address_domain(s->sender), &s->txn);
@@ -587,22 +587,21 @@ pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
 void
 pcl_session_header(struct pcl_session *s, const char *name, const char *value)
 {
-	if (!trusted(s))
-		pcl_content_header(s, name, value);
+	pcl_content_header(s, name, value);
 }
 
 /* pcl_session_eoh - end of headers */
 void
 pcl_session_eoh(struct pcl_session *s)
 {
-	(void)s;
+	pcl_content_eoh(s);
 }
 
 /* pcl_session_body - a chunk of the body */
 void
 pcl_session_body(struct pcl_session *s, const unsigned char *chunk, size_t len)
 {
-	if (!trusted(s))
+	if (!pcl_session_trusted(s))
 		pcl_content_body(s, chunk, len);
 }
 
@@ -669,7 +668,7 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	memset(d, 0, sizeof(*d));
 	headers_clear(&s->add);
 	collect(s);
-	if (!trusted(s) && !s->txn_exempt)
+	if (!pcl_session_trusted(s) && !s->txn_exempt)
 		pcl_content_eom(s);
 	log_dry_runs(s, PCL_STAGE_DATA, min);
 	/* On the SMTP path refusals were enacted at RCPT; a message that
@@ -681,7 +680,8 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	                      true)) != NULL &&
 	    (f == NULL || pcl_finding_stronger(g, f)))
 		f = g;
-	if (!trusted(s)) {
+	pcl_content_authres(s);
+	if (!pcl_session_trusted(s)) {
 		copy_headers(s, &s->conn_headers);
 		copy_headers(s, &s->helo_headers);
 		if (!s->txn_exempt)
@@ -722,6 +722,20 @@ const struct pcl_add_header *
 pcl_session_header_get(const struct pcl_session *s, size_t i)
 {
 	return i < s->add.count ? &s->add.items[i] : NULL;
+}
+
+/* pcl_session_delete_count - headers to delete */
+size_t
+pcl_session_delete_count(const struct pcl_session *s)
+{
+	return s->ndels;
+}
+
+/* pcl_session_delete_get - one header to delete */
+const struct pcl_del_header *
+pcl_session_delete_get(const struct pcl_session *s, size_t i)
+{
+	return i < s->ndels ? &s->dels[i] : NULL;
 }
 
 /* pcl_session_quarantine_reason - why the message is held */

@@ -106,6 +106,17 @@ size_t pcl_session_header_count(const struct pcl_session *s);
 const struct pcl_add_header *pcl_session_header_get(const struct pcl_session *s,
                                                     size_t i);
 
+/* A header to delete at end of message: the occurrence-th (from 1) of
+ * name, as smfi_chgheader counts. Listed highest occurrence first, so
+ * applying them in order never shifts one still to come. */
+struct pcl_del_header {
+	const char *name;
+	int occurrence;
+};
+size_t pcl_session_delete_count(const struct pcl_session *s);
+const struct pcl_del_header *pcl_session_delete_get(
+	const struct pcl_session *s, size_t i);
+
 /* Reason for quarantine, when eom decided PCL_ACT_QUARANTINE. */
 const char *pcl_session_quarantine_reason(const struct pcl_session *s);
 

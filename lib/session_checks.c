@@ -235,10 +235,10 @@ helo_check_conf(const struct pcl_conf *c, enum pcl_helo_problem p)
 	return NULL;
 }
 
-/* configured_finding - a finding for a check with its own action and
+/* pcl_session_configured - a finding for a check with its own action and
  * reply template; none when the action is accept */
-static void
-configured_finding(struct pcl_session *s, struct findings *scope,
+void
+pcl_session_configured(struct pcl_session *s, struct findings *scope,
                    const char *check, enum pcl_stage stage,
                    const struct pcl_check_conf *cc, const char *detail)
 {
@@ -297,7 +297,7 @@ pcl_checks_helo(struct pcl_session *s, const char *name)
 		check = pcl_helo_problem_name((enum pcl_helo_problem)p);
 		/* raw: the log line and the test mode quote it */
 		pcl_copy(detail, sizeof(detail), s->helo);
-		configured_finding(
+		pcl_session_configured(
 		    s, &s->helo_findings, check, PCL_STAGE_HELO,
 		    helo_check_conf(s->conf, (enum pcl_helo_problem)p), detail);
 	}
@@ -322,7 +322,7 @@ pcl_checks_sender(struct pcl_session *s)
 	};
 
 	if (!s->helo_seen)
-		configured_finding(s, &s->txn, "helo_required", PCL_STAGE_MAIL,
+		pcl_session_configured(s, &s->txn, "helo_required", PCL_STAGE_MAIL,
 		                   &s->conf->helo_required, "no HELO/EHLO");
 	pcl_copy(ident, sizeof(ident), s->sender);
 	if (access_search(s, &a) == ACCESS_EXEMPT)

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authres.h"
+#include "log.h"
 #include "session_int.h"
 #include "urls.h"
 
@@ -48,10 +50,39 @@ keep(struct pcl_session *s, const char *p, size_t n)
 	s->msglen += n;
 }
 
-/* pcl_content_header - note From:/Reply-To:, keep the header */
+/* note_authres - count Authentication-Results headers; one that
+ * claims our authserv-id is a forgery to delete (RFC 8601 §5) */
+static void
+note_authres(struct pcl_session *s, const char *value)
+{
+	int *grown;
+
+	s->ar_seen++;
+	if (!pcl_authres_is_ours(value, s->conf->authserv_id))
+		return;
+	grown = realloc(s->ar_forged, (s->nar_forged + 1) * sizeof(int));
+	if (grown == NULL) {
+		s->error = true;
+		return;
+	}
+	s->ar_forged = grown;
+	s->ar_forged[s->nar_forged++] = s->ar_seen;
+}
+
+/* pcl_content_header - note From:/Reply-To: and forged
+ * Authentication-Results, feed DKIM, keep the header */
 void
 pcl_content_header(struct pcl_session *s, const char *name, const char *value)
 {
+	if (strcasecmp(name, "Authentication-Results") == 0)
+		note_authres(s, value);
+	if (pcl_session_trusted(s))
+		return;
+	if (s->conf->dkim && s->dkimv == NULL)
+		s->dkimv = pcl_dkim_verify_new(s->conf->dkim,
+		                               *s->qid ? s->qid : "portcullis");
+	if (s->dkimv)
+		pcl_dkim_verify_header(s->dkimv, name, value);
 	if (strcasecmp(name, "From") == 0 && s->from_hdr == NULL)
 		s->from_hdr = strdup(value);
 	else if (strcasecmp(name, "Reply-To") == 0 && s->reply_to_hdr == NULL)
@@ -73,6 +104,8 @@ pcl_content_header(struct pcl_session *s, const char *name, const char *value)
 void
 pcl_content_body(struct pcl_session *s, const unsigned char *chunk, size_t len)
 {
+	if (s->dkimv)
+		pcl_dkim_verify_body(s->dkimv, chunk, len);
 	if (!pcl_dbl_wanted(s, PCL_DBL_BODY))
 		return;
 	if (s->msglen > 0 && !s->body_started) {
@@ -111,13 +144,115 @@ header_domains(struct pcl_session *s, const char *value,
 	}
 }
 
-/* pcl_content_eom - look up the message's domains and collect them */
+/* pcl_content_eoh - end of headers */
+void
+pcl_content_eoh(struct pcl_session *s)
+{
+	if (s->conf->dkim && s->dkimv == NULL && !pcl_session_trusted(s))
+		s->dkimv = pcl_dkim_verify_new(s->conf->dkim,
+		                               *s->qid ? s->qid : "portcullis");
+	if (s->dkimv)
+		pcl_dkim_verify_eoh(s->dkimv);
+}
+
+/* dkim_verdict - trace every signature; one finding for the message:
+ * pass if any signature passed, else fail if any failed, else the
+ * on_error action when a key lookup failed, else none */
+static void
+dkim_verdict(struct pcl_session *s)
+{
+	size_t n = pcl_dkim_verify_count(s->dkimv);
+	bool pass = false, fail = false, temp = false;
+	char detail[PCL_FINDING_DETAIL_MAX] = "";
+
+	pcl_dkim_verify_eom(s->dkimv);
+	n = pcl_dkim_verify_count(s->dkimv);
+	for (size_t i = 0; i < n; i++) {
+		const struct pcl_dkim_sig *g = pcl_dkim_verify_sig(s->dkimv, i);
+
+		pcl_session_trace(s, PCL_STAGE_DATA, "dkim",
+		                  pcl_dkim_result_name(g->result),
+		                  "d=%s s=%s a=%s: %s", g->domain, g->selector,
+		                  g->algorithm, g->reason);
+		pass |= g->result == PCL_DKIM_PASS;
+		fail |= g->result == PCL_DKIM_FAIL ||
+		        g->result == PCL_DKIM_PERMERROR ||
+		        g->result == PCL_DKIM_POLICY;
+		temp |= g->result == PCL_DKIM_TEMPERROR;
+		if (g->result != PCL_DKIM_PASS && *detail == '\0')
+			pcl_format(detail, sizeof(detail), "d=%s s=%s: %s",
+			           g->domain, g->selector, g->reason);
+	}
+	if (pass)
+		return;
+	if (fail) {
+		pcl_session_configured(s, &s->msg, "dkim_fail", PCL_STAGE_DATA,
+		                       &s->conf->dkim_fail, detail);
+	} else if (temp) {
+		enum pcl_action act =
+		    pcl_on_error_action(s->conf->dkim_on_error);
+		struct pcl_finding *f;
+
+		if (act == PCL_ACT_ACCEPT)
+			return;
+		f = pcl_session_find(s, &s->msg, "dkim", PCL_STAGE_DATA, act);
+		if (f == NULL)
+			return;
+		f->from_error = true;
+		pcl_copy(f->detail, sizeof(f->detail), detail);
+		pcl_reply_set(&f->reply, act, 0,
+		              act == PCL_ACT_TEMPFAIL ? "4.7.5" : "5.7.5",
+		              "DKIM key lookup failed");
+	} else if (n == 0) {
+		pcl_session_configured(s, &s->msg, "dkim_none", PCL_STAGE_DATA,
+		                       &s->conf->dkim_none, "no signature");
+	}
+}
+
+/* pcl_content_authres - the Authentication-Results header, first in
+ * the list of headers to add, and the forged ones to delete */
+void
+pcl_content_authres(struct pcl_session *s)
+{
+	struct pcl_authres ar;
+
+	free(s->dels);
+	s->dels = calloc(s->nar_forged + 1, sizeof(*s->dels));
+	s->ndels = 0;
+	for (size_t i = s->nar_forged; s->dels && i > 0; i--) {
+		s->dels[s->ndels].name = "Authentication-Results";
+		s->dels[s->ndels++].occurrence = s->ar_forged[i - 1];
+		pcl_session_trace(s, PCL_STAGE_DATA, "authres", "delete",
+		                  "Authentication-Results #%d claims %s",
+		                  s->ar_forged[i - 1], s->conf->authserv_id);
+	}
+	if (!s->conf->auth_results || pcl_session_trusted(s))
+		return;
+	pcl_authres_init(&ar, s->conf->authserv_id);
+	for (size_t i = 0; s->dkimv && i < pcl_dkim_verify_count(s->dkimv);
+	     i++) {
+		const struct pcl_dkim_sig *g = pcl_dkim_verify_sig(s->dkimv, i);
+
+		pcl_authres_add(&ar, "dkim", pcl_dkim_result_name(g->result),
+		                g->result == PCL_DKIM_PASS ? NULL : g->reason,
+		                "header.d", g->domain, "header.s", g->selector,
+		                "header.a", g->algorithm, "header.b", g->b,
+		                NULL);
+	}
+	if (ar.results > 0) /* nothing checked: nothing to say */
+		pcl_session_headers_add(s, &s->add, "Authentication-Results",
+		                        pcl_authres_value(&ar));
+}
+
+/* pcl_content_eom - verify DKIM, look up the message's domains */
 void
 pcl_content_eom(struct pcl_session *s)
 {
 	struct pcl_url_domains body = {0};
 	char err[PCL_ERR_MAX];
 
+	if (s->dkimv)
+		dkim_verdict(s);
 	if (s->conf->ndbl_sites == 0)
 		return;
 	if (pcl_dbl_wanted(s, PCL_DBL_FROM))
@@ -152,6 +287,15 @@ void
 pcl_content_reset(struct pcl_session *s)
 {
 	pcl_dbl_clear(&s->dbl_msg);
+	pcl_dkim_verify_free(s->dkimv);
+	s->dkimv = NULL;
+	free(s->ar_forged);
+	s->ar_forged = NULL;
+	s->nar_forged = 0;
+	s->ar_seen = 0;
+	free(s->dels);
+	s->dels = NULL;
+	s->ndels = 0;
 	free(s->from_hdr);
 	free(s->reply_to_hdr);
 	free(s->msgbuf);

@@ -100,7 +100,13 @@ struct pcl_session {
 	struct findings msg;           /* content checks */
 	struct dbl_lookups dbl_msg;    /* From:, Reply-To:, body domains */
 	char *from_hdr, *reply_to_hdr; /* the first of each, as received */
-	char *msgbuf;                  /* headers and body, for body domains */
+	struct pcl_dkim_verify *dkimv; /* this message's DKIM verifier */
+	int ar_seen;                   /* Authentication-Results so far */
+	int *ar_forged;                /* occurrences claiming our id */
+	size_t nar_forged;
+	struct pcl_del_header *dels; /* handed to the caller */
+	size_t ndels;
+	char *msgbuf; /* headers and body, for body domains */
 	size_t msglen, msgcap;
 	bool body_started; /* the empty line was kept */
 
@@ -127,7 +133,13 @@ void pcl_session_reply(struct pcl_session *s, struct pcl_finding *f,
 void pcl_session_log_line(struct pcl_session *s, const char *verdict,
                           enum pcl_stage stage, const struct pcl_finding *f);
 
+bool pcl_session_trusted(const struct pcl_session *s);
+
 /* session_checks.c */
+void pcl_session_configured(struct pcl_session *s, struct findings *scope,
+                            const char *check, enum pcl_stage stage,
+                            const struct pcl_check_conf *cc,
+                            const char *detail);
 void pcl_checks_client(struct pcl_session *s);
 void pcl_checks_helo(struct pcl_session *s, const char *name);
 void pcl_checks_sender(struct pcl_session *s);
@@ -153,6 +165,8 @@ void pcl_content_header(struct pcl_session *s, const char *name,
 void pcl_content_body(struct pcl_session *s, const unsigned char *chunk,
                       size_t len);
 void pcl_content_eom(struct pcl_session *s);
+void pcl_content_authres(struct pcl_session *s);
+void pcl_content_eoh(struct pcl_session *s);
 void pcl_content_reset(struct pcl_session *s);
 
 /* session_dnsbl.c */

@@ -426,12 +426,22 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
-/* conn_add_headers - insert the session's headers at the top, last
- * first, so that they end up in the session's order */
+/* conn_add_headers - delete forged headers (highest occurrence first,
+ * as the session lists them), then insert the session's headers at the
+ * top, last first, so that they end up in the session's order */
 static void
 conn_add_headers(SMFICTX *ctx, const struct conn *c)
 {
 	const struct pcl_add_header *h;
+	const struct pcl_del_header *del;
+
+	for (size_t i = 0; i < pcl_session_delete_count(c->session); i++) {
+		del = pcl_session_delete_get(c->session, i);
+		if (smfi_chgheader(ctx, (char *)del->name, del->occurrence,
+		                   NULL) != MI_SUCCESS)
+			pcl_log(LOG_ERR, "%s: smfi_chgheader(%s, %d) failed",
+			        conn_qid(c), del->name, del->occurrence);
+	}
 
 	for (size_t i = pcl_session_header_count(c->session); i-- > 0;) {
 		h = pcl_session_header_get(c->session, i);

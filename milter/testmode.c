@@ -326,6 +326,12 @@ print_headers(const struct pcl_session *s, bool message_done)
 	size_t n = message_done ? pcl_session_header_count(s) : 0;
 
 	printf("headers:\n");
+	for (size_t i = 0; message_done && i < pcl_session_delete_count(s);
+	     i++) {
+		const struct pcl_del_header *d = pcl_session_delete_get(s, i);
+
+		printf("  (delete %s #%d)\n", d->name, d->occurrence);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if ((h = pcl_session_header_get(s, i)) == NULL)
 			continue;

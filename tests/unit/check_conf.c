@@ -965,6 +965,7 @@ START_TEST(test_defaults_text)
 			continue;
 		}
 		if (strcmp(k->name, "myhostname") == 0 ||
+		    strcmp(k->name, "authserv_id") == 0 ||
 		    strcmp(k->name, "helo_own_names") == 0 ||
 		    strcmp(k->name, "helo_own_addresses") == 0)
 			continue;
@@ -1267,18 +1268,22 @@ START_TEST(test_keys)
 END_TEST
 
 /* test_check_names - every check dry_run may name has its keys: an
- * access map list, or an action */
+ * access map list, an action, or (a check that only acts when it
+ * cannot decide, like dkim) an on_error */
 START_TEST(test_check_names)
 {
 	for (size_t i = 0; pcl_conf_check_names[i]; i++) {
 		const char *name = pcl_conf_check_names[i];
 		const struct pcl_conf_key *k = pcl_conf_key_find(name);
-		char key[128];
+		char key[128], onerr[128];
 
 		pcl_format(key, sizeof(key), "%s_action", name);
-		ck_assert_msg(
-		    (k && k->type == PCL_CT_TABLES) || pcl_conf_key_find(key),
-		    "%s: got neither a table key %s nor %s", name, name, key);
+		pcl_format(onerr, sizeof(onerr), "%s_on_error", name);
+		ck_assert_msg((k && k->type == PCL_CT_TABLES) ||
+		                  pcl_conf_key_find(key) ||
+		                  pcl_conf_key_find(onerr),
+		              "%s: got no table key %s, no %s, no %s", name,
+		              name, key, onerr);
 	}
 }
 END_TEST
