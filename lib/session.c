@@ -636,23 +636,24 @@ tag_header(struct pcl_session *s)
 		pcl_session_headers_add(s, &s->add, s->conf->tag_header, value);
 }
 
-/* sendmail_path_max - the strongest action the end of a message from
- * non_smtpd_milters may take: nothing was enacted before, but a bounce
- * (Postfix's own, null sender) refused here could never be returned and
- * would stay queued, and mail only to excepted recipients is always
- * accepted */
+/* eom_cap - the strongest action the end of a message may take. A
+ * message to a recipient exception (postmaster@, abuse@: reports of
+ * spam carry spam) and a bounce on the sendmail path (Postfix's own,
+ * null sender: refused, it could never be returned and would stay
+ * queued) are never refused, discarded or lost: at most quarantined. */
 static int
-sendmail_path_max(struct pcl_session *s)
+eom_cap(struct pcl_session *s)
 {
-	if (s->in_txn && *s->sender == '\0') {
+	if (s->port == 0 && s->in_txn && *s->sender == '\0') {
 		pcl_session_trace(s, PCL_STAGE_DATA, "sendmail_path", "pass",
 		                  "null sender: a bounce is never refused");
-		return pcl_action_rank(PCL_ACT_DISCARD);
+		return pcl_action_rank(PCL_ACT_QUARANTINE);
 	}
-	if (s->rcpt_excepted > 0 && s->rcpt_excepted == s->rcpt_accepted) {
+	if (s->rcpt_excepted > 0) {
 		pcl_session_trace(s, PCL_STAGE_DATA, "recipient_exceptions",
-		                  "accept", "every recipient is excepted");
-		return pcl_action_rank(PCL_ACT_DISCARD);
+		                  "accept", "a recipient is excepted: the "
+		                  "message is not refused");
+		return pcl_action_rank(PCL_ACT_QUARANTINE);
 	}
 	return pcl_action_rank(PCL_ACT_REJECT);
 }
@@ -663,7 +664,7 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 {
 	const struct pcl_finding *f, *g;
 	int min = pcl_action_rank(PCL_ACT_TAG);
-	int max = pcl_action_rank(PCL_ACT_DISCARD);
+	int max = pcl_action_rank(PCL_ACT_DISCARD), cap;
 
 	memset(d, 0, sizeof(*d));
 	headers_clear(&s->add);
@@ -671,13 +672,13 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	if (!pcl_session_trusted(s) && !s->txn_exempt)
 		pcl_content_eom(s);
 	log_dry_runs(s, PCL_STAGE_DATA, min);
-	/* On the SMTP path refusals were enacted at RCPT; a message that
-	 * got here went to excepted recipients and is not refused again. */
-	if (s->port == 0)
-		max = sendmail_path_max(s);
-	f = strongest(s, min, max, true);
-	if ((g = strongest_in(s, &s->msg, min, pcl_action_rank(PCL_ACT_REJECT),
-	                      true)) != NULL &&
+	cap = eom_cap(s);
+	/* On the SMTP path refusals of the envelope were enacted at RCPT: a
+	 * message that got here is not refused for them again; on the
+	 * sendmail path nothing was enacted before. */
+	f = strongest(s, min, s->port == 0 ? cap : (max < cap ? max : cap),
+	              true);
+	if ((g = strongest_in(s, &s->msg, min, cap, true)) != NULL &&
 	    (f == NULL || pcl_finding_stronger(g, f)))
 		f = g;
 	pcl_content_authres(s);

@@ -172,6 +172,32 @@ START_TEST(test_cases)
 }
 END_TEST
 
+/* A spam report to abuse@ carries spam URLs: a message to a recipient
+ * exception is not refused for its content. */
+START_TEST(test_report_to_abuse)
+{
+	struct pcl_conf *c = load(SITES);
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_decision d;
+	const char *body = "fwd: http://bad.example/\r\n";
+
+	pcl_conf_release(c);
+	pcl_session_connect(s, "192.0.2.10", NULL, 25, NULL, &d);
+	pcl_session_helo(s, "mail.example.net", &d);
+	pcl_session_mail(s, "a@example.net", NULL, &d);
+	pcl_session_rcpt(s, "abuse@example.org", &d);
+	ck_assert_int_eq(d.action, PCL_ACT_ACCEPT);
+	pcl_session_header(s, "From", " a@example.net");
+	pcl_session_eoh(s);
+	pcl_session_body(s, (const unsigned char *)body, strlen(body));
+	pcl_session_eom(s, &d);
+	ck_assert_msg(d.action == PCL_ACT_ACCEPT, "got %s, want accept",
+	              pcl_action_name(d.action));
+	ck_assert_uint_gt(fakedns_queries(NULL), 0); /* still looked up */
+	pcl_session_free(s);
+}
+END_TEST
+
 /* An IP literal in the body or in From: sends no query at all. */
 START_TEST(test_literals_never_sent)
 {
@@ -209,6 +235,7 @@ main(void)
 	tcase_add_loop_test(tc, test_cases, 0,
 			    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_literals_never_sent);
+	tcase_add_test(tc, test_report_to_abuse);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
