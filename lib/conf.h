@@ -51,7 +51,8 @@ enum pcl_conf_type {
 
 /* Key flags */
 #define PCL_CK_SECRET 0x1 /* value shown as <redacted> by the dump */
-#define PCL_CK_RBL 0x2    /* a reply that may use the $rbl_* variables */
+#define PCL_CK_RBL 0x2	  /* a reply that may use the $rbl_* variables */
+#define PCL_CK_SPF 0x4    /* a reply that may use the $spf_* variables */
 
 struct pcl_conf_key {
 	const char *name;
@@ -183,6 +184,11 @@ struct pcl_conf {
 	struct pcl_check_conf dkim_fail, dkim_none;
 	enum pcl_on_error dkim_on_error;
 	struct pcl_dkim_lib *dkim;	/* when dkim_verify */
+	bool spf_verify, spf_helo, spf_received_header;
+	struct pcl_check_conf spf_mailfrom_fail, spf_mailfrom_softfail,
+		spf_mailfrom_neutral, spf_mailfrom_none, spf_mailfrom_permerror,
+		spf_helo_fail, spf_helo_softfail, spf_helo_permerror;
+	enum pcl_on_error spf_on_error;
 
 	int refs; /* guarded by snapshot.c's lock */
 };

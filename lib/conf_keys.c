@@ -23,6 +23,16 @@
 		    0, "reply when " doc                                       \
 	}
 
+/* SPF_CHECK - the action and reply of one SPF result; the reply may
+ * use $spf_result, $spf_explanation and $spf_problem */
+#define SPF_CHECK(name, act_def, reply_def, doc)                               \
+	{#name "_action",   PCL_CT_ACTION, act_def, NOB, OFF(name.action), 0,  \
+	 "action when " doc},                                                  \
+	{                                                                      \
+#name "_reply", PCL_CT_REPLY, reply_def, NOB, OFF(name.reply), \
+		    PCL_CK_SPF, "reply when " doc                              \
+	}
+
 /* ACCESS - an access map list and its on_error */
 #define ACCESS(name, what)                                                     \
 	{#name,                                                                \
@@ -177,14 +187,48 @@ const struct pcl_conf_key pcl_conf_keys[] = {
      "verify the DKIM signatures of inbound mail"},
     {"dkim_min_key_bits", PCL_CT_INT, "1024", 512, 16384,
      OFF(dkim_min_key_bits), 0, "smallest RSA key a signature may use"},
-    {"dkim_max_signatures", PCL_CT_INT, "5", 1, 50, OFF(dkim_max_signatures),
-     0, "signatures verified per message (more are neutral)"},
+    {"dkim_max_signatures", PCL_CT_INT, "5", 1, 50, OFF(dkim_max_signatures), 0,
+     "signatures verified per message (more are neutral)"},
     HELO_CHECK(dkim_fail, "tag", "550 5.7.20 No valid DKIM signature found",
                "signatures were found and none verified"),
     HELO_CHECK(dkim_none, "accept", "550 5.7.20 No DKIM signature found",
                "the message has no DKIM signature"),
     {"dkim_on_error", PCL_CT_ONERR, "", NOB, OFF(dkim_on_error), 0,
      "when a key lookup fails temporarily (empty: on_error)"},
+    {"spf_verify", PCL_CT_BOOL, "yes", NOB, OFF(spf_verify), 0,
+     "evaluate SPF for inbound mail (RFC 7208)"},
+    {"spf_helo", PCL_CT_BOOL, "yes", NOB, OFF(spf_helo), 0,
+     "also check the HELO identity (always for the null sender)"},
+    {"spf_received_header", PCL_CT_BOOL, "yes", NOB, OFF(spf_received_header),
+     0, "add a Received-SPF header"},
+    SPF_CHECK(spf_mailfrom_fail, "reject",
+              "550 5.7.23 <$sender>: SPF fail${spf_explanation?: "
+              "$spf_explanation}",
+              "the sender's domain does not allow the client (fail)"),
+    SPF_CHECK(spf_mailfrom_softfail, "tag",
+              "550 5.7.23 <$sender>: SPF softfail",
+              "the sender's domain discourages the client (softfail)"),
+    SPF_CHECK(spf_mailfrom_neutral, "accept",
+              "550 5.7.23 <$sender>: SPF neutral",
+              "the sender's domain says nothing of the client (neutral)"),
+    SPF_CHECK(spf_mailfrom_none, "accept",
+              "550 5.7.23 <$sender>: no SPF record",
+              "the sender's domain has no SPF record (none)"),
+    SPF_CHECK(spf_mailfrom_permerror, "accept",
+              "550 5.7.24 <$sender>: SPF permanent error: $spf_problem",
+              "the sender's SPF record is broken (permerror)"),
+    SPF_CHECK(spf_helo_fail, "reject",
+              "550 5.7.23 <$helo_name>: SPF fail for HELO"
+              "${spf_explanation?: $spf_explanation}",
+              "the HELO name's domain does not allow the client (fail)"),
+    SPF_CHECK(spf_helo_softfail, "accept",
+              "550 5.7.23 <$helo_name>: SPF softfail for HELO",
+              "the HELO name's domain discourages the client (softfail)"),
+    SPF_CHECK(spf_helo_permerror, "accept",
+              "550 5.7.24 <$helo_name>: SPF permanent error: $spf_problem",
+              "the HELO name's SPF record is broken (permerror)"),
+    {"spf_on_error", PCL_CT_ONERR, "", NOB, OFF(spf_on_error), 0,
+     "on an SPF temperror (empty: on_error; 451 4.4.3)"},
 };
 
 const size_t pcl_conf_nkeys = sizeof(pcl_conf_keys) / sizeof(pcl_conf_keys[0]);
@@ -205,5 +249,14 @@ const char *const pcl_conf_check_names[] = {
     "dkim_fail",
     "dkim_none",
     "dkim",
+    "spf_mailfrom_fail",
+    "spf_mailfrom_softfail",
+    "spf_mailfrom_neutral",
+    "spf_mailfrom_none",
+    "spf_mailfrom_permerror",
+    "spf_helo_fail",
+    "spf_helo_softfail",
+    "spf_helo_permerror",
+    "spf",
     NULL,
 };

@@ -194,7 +194,7 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 	const char *where = key_where(c, "dns_servers", &line);
 
 	if (c->dnsbl_site_text.count == 0 && c->dbl_site_text.count == 0 &&
-	    !c->dkim_verify)
+	    !c->dkim_verify && !c->spf_verify)
 		return;
 	if (c->dns_cache_min_ttl > c->dns_cache_max_ttl) {
 		pcl_conf_errs_add(e, where, 0,

@@ -222,6 +222,12 @@ var_lookup(const char *name, void *ctx)
 		return s->rcpt;
 	if (strcmp(name, "myhostname") == 0)
 		return s->conf->myhostname;
+	if (s->spf && strcmp(name, "spf_result") == 0)
+		return pcl_spf_result_name(s->spf->result);
+	if (s->spf && strcmp(name, "spf_explanation") == 0)
+		return s->spf->explanation;
+	if (s->spf && strcmp(name, "spf_problem") == 0)
+		return s->spf->problem;
 	if (s->rbl == NULL)
 		return NULL;
 	if (strcmp(name, "rbl_code") == 0)
@@ -519,6 +525,8 @@ pcl_session_mail(struct pcl_session *s, const char *sender,
 	}
 	if (!pcl_session_trusted(s))
 		pcl_checks_sender(s);
+	if (!pcl_session_trusted(s) && !s->txn_exempt)
+		pcl_checks_spf(s);
 	if (!pcl_session_trusted(s) && !s->txn_exempt &&
 	    pcl_dbl_wanted(s, PCL_DBL_SENDER)) {
 		pcl_dbl_add(s, &s->dbl_txn, PCL_DBL_SENDER,
@@ -754,6 +762,8 @@ pcl_session_reset(struct pcl_session *s)
 	headers_clear(&s->txn_headers);
 	pcl_dbl_clear(&s->dbl_txn);
 	pcl_content_reset(s);
+	s->spf_he_done = s->spf_mf_done = false;
+	*s->spf_mf_identity = '\0';
 	headers_clear(&s->add);
 	s->in_txn = false;
 	s->txn_exempt = false;

@@ -229,6 +229,7 @@ pcl_content_authres(struct pcl_session *s)
 	if (!s->conf->auth_results || pcl_session_trusted(s))
 		return;
 	pcl_authres_init(&ar, s->conf->authserv_id);
+	pcl_spf_authres(s, &ar);
 	for (size_t i = 0; s->dkimv && i < pcl_dkim_verify_count(s->dkimv);
 	     i++) {
 		const struct pcl_dkim_sig *g = pcl_dkim_verify_sig(s->dkimv, i);
@@ -242,6 +243,7 @@ pcl_content_authres(struct pcl_session *s)
 	if (ar.results > 0) /* nothing checked: nothing to say */
 		pcl_session_headers_add(s, &s->add, "Authentication-Results",
 		                        pcl_authres_value(&ar));
+	pcl_spf_received_header(s);
 }
 
 /* pcl_content_eom - verify DKIM, look up the message's domains */

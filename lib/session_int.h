@@ -8,6 +8,8 @@
 
 #include "access.h"
 #include "addr.h"
+#include "authres.h"
+#include "spf.h"
 #include "session.h"
 #include "util.h"
 
@@ -91,6 +93,10 @@ struct pcl_session {
 	struct findings txn;
 	struct headers txn_headers;
 	char rcpt[PCL_ADDRESS_MAX + 1]; /* the recipient being judged */
+	struct pcl_spf_response spf_he, spf_mf; /* HELO, MAIL FROM */
+	bool spf_he_done, spf_mf_done;
+	char spf_mf_identity[PCL_ADDRESS_MAX + 1];
+	const struct pcl_spf_response *spf; /* during an SPF reply */
 	size_t rcpt_accepted;
 	size_t rcpt_excepted; /* of them, recipient_exceptions */
 
@@ -168,6 +174,11 @@ void pcl_content_eom(struct pcl_session *s);
 void pcl_content_authres(struct pcl_session *s);
 void pcl_content_eoh(struct pcl_session *s);
 void pcl_content_reset(struct pcl_session *s);
+
+/* session_spf.c */
+void pcl_checks_spf(struct pcl_session *s);
+void pcl_spf_authres(struct pcl_session *s, struct pcl_authres *ar);
+void pcl_spf_received_header(struct pcl_session *s);
 
 /* session_dnsbl.c */
 void pcl_list_txt(struct pcl_session *s, const char *qname, const char *tpl,

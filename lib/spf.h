@@ -32,30 +32,30 @@ enum pcl_spf_result {
 };
 
 struct pcl_spf_request {
-	struct pcl_addr ip;	/* the client */
-	const char *sender;	/* MAIL FROM address, or "postmaster@HELO"
-				   for the HELO identity and null sender */
-	const char *domain;	/* the identity's domain (after the @) */
-	const char *helo;	/* the HELO name, for %{h} */
-	const char *receiver;	/* this host's name, for %{r} */
+	struct pcl_addr ip;   /* the client */
+	const char *sender;   /* MAIL FROM address, or "postmaster@HELO"
+	                         for the HELO identity and null sender */
+	const char *domain;   /* the identity's domain (after the @) */
+	const char *helo;     /* the HELO name, for %{h} */
+	const char *receiver; /* this host's name, for %{r} */
 };
 
 #define PCL_SPF_TEXT_MAX 512
 
 struct pcl_spf_response {
 	enum pcl_spf_result result;
-	char mechanism[128];	/* the mechanism that matched, or
-				   "default" / "redirect" */
+	char mechanism[128];                /* the mechanism that matched, or
+	                                       "default" / "redirect" */
 	char explanation[PCL_SPF_TEXT_MAX]; /* fail: exp= text, expanded */
-	char problem[PCL_SPF_TEXT_MAX];	/* temperror/permerror: why */
-	unsigned dns_lookups;	/* DNS-mechanism terms evaluated */
+	char problem[PCL_SPF_TEXT_MAX];     /* temperror/permerror: why */
+	unsigned dns_lookups;               /* DNS-mechanism terms evaluated */
 	unsigned void_lookups;
 };
 
 /* pcl_spf_check - evaluate check_host() for the request; fills out
  * (never fails: errors are results) */
 void pcl_spf_check(struct pcl_dns *dns, const struct pcl_spf_request *req,
-		   struct pcl_spf_response *out);
+                   struct pcl_spf_response *out);
 
 /* pcl_spf_result_name - "pass", "fail", ... (RFC 7208 §2.6) */
 const char *pcl_spf_result_name(enum pcl_spf_result r);
@@ -67,7 +67,7 @@ const char *pcl_spf_result_name(enum pcl_spf_result r);
  * leading space and LF folds as milter headers want; identity is
  * "mailfrom" or "helo". False when it does not fit. */
 bool pcl_spf_received(const struct pcl_spf_request *req,
-		      const struct pcl_spf_response *resp,
-		      const char *identity, char *buf, size_t len);
+                      const struct pcl_spf_response *resp, const char *identity,
+                      char *buf, size_t len);
 
 #endif

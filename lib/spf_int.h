@@ -25,8 +25,12 @@
 #define SPF_VOID_MAX 2    /* 4.6.4: lookups answered with nothing */
 #define SPF_MX_MAX 10     /* 4.6.4: MX names per mx mechanism */
 #define SPF_PTR_MAX 10    /* 4.6.4: PTR names looked at */
-#define SPF_DEPTH_MAX 20  /* include/redirect nesting (the lookup limit
-                             stops it at 11; this is a backstop) */
+/* include/redirect nesting: the lookup limit stops it at 11; this is
+ * a backstop */
+#define SPF_DEPTH_MAX 20
+/* 4.6.4: a limit on the time of the whole evaluation, "at least 20
+ * seconds"; over it is a temperror */
+#define SPF_TIME_MAX_MS 20000
 #define SPF_VALUE_MAX 1024  /* longest macro value (s, h) expanded */
 #define SPF_EXPAND_MAX 4096 /* longest macro expansion built */
 
@@ -48,8 +52,8 @@ struct spf_term {
 	const char *text;              /* the term as written */
 	const char *spec;              /* domain-spec, NULL: the domain */
 	size_t speclen;
-	unsigned cidr4; /* a, mx, ip4 */
-	unsigned cidr6; /* a, mx, ip6 */
+	unsigned cidr4;      /* a, mx, ip4 */
+	unsigned cidr6;      /* a, mx, ip6 */
 	struct pcl_addr net; /* ip4, ip6 (never unwrapped) */
 };
 
@@ -69,23 +73,24 @@ struct spf_record {
 struct spf_ctx {
 	struct pcl_dns *dns;
 	const struct pcl_spf_request *req;
-	struct pcl_addr ip; /* the client, IPv4-mapped unwrapped */
+	struct pcl_addr ip;             /* the client, IPv4-mapped unwrapped */
 	char sender[SPF_VALUE_MAX + 1]; /* local@domain, "postmaster" for
 	                                   a missing local-part */
 	size_t locallen;     /* sender[0..locallen) is the local-part */
 	const char *odomain; /* the sender's domain, inside sender */
+	long long start_ms;  /* monotonic, when the check began */
 	unsigned lookups;    /* terms that query the DNS */
 	unsigned voids;      /* void lookups */
 	/* validated PTR names of the client, looked up once (5.5) */
 	bool ptr_done;
-	bool ptr_void;  /* the PTR query was answered with nothing */
-	bool ptr_error; /* the PTR query failed */
+	bool ptr_void; /* the PTR query was answered with nothing */
 	char ptr_names[SPF_PTR_MAX][PCL_DOMAIN_MAX + 1];
 	size_t nptr;
 	/* the first error: the result it causes and why */
 	enum pcl_spf_result error;
 	char problem[PCL_SPF_TEXT_MAX];
-	char scratch[SPF_EXPAND_MAX]; /* macro expansions */
+	char explanation[PCL_SPF_TEXT_MAX]; /* of the deciding fail */
+	char scratch[SPF_EXPAND_MAX];       /* macro expansions */
 };
 
 /* spf.c */
@@ -151,6 +156,19 @@ bool spf_expand_name(struct spf_ctx *c, const char *d, const char *spec,
                      size_t len, char name[PCL_DOMAIN_MAX + 1]);
 
 /* spf_mech.c */
+
+enum spf_answer {
+	SPF_ANSWER_FOUND,   /* records of the type */
+	SPF_ANSWER_VOID,    /* NXDOMAIN or NODATA */
+	SPF_ANSWER_BADNAME, /* the DNS module refused to send the name */
+	SPF_ANSWER_ERROR,   /* timeout, SERVFAIL, other RCODEs, no memory */
+};
+
+/* spf_answer_kind - what a DNS answer (NULL: out of memory) means */
+enum spf_answer spf_answer_kind(const struct pcl_dns_answer *a);
+
+/* spf_answer_error - why a lookup failed, for problem[] */
+const char *spf_answer_error(const struct pcl_dns_answer *a);
 
 /* spf_mech_match - evaluate a mechanism other than include for domain
  * d: 1 match, 0 no match, -1 error (in c) */

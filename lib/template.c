@@ -27,6 +27,12 @@ const char *const pcl_template_vars_rbl[] = {
     "rbl_domain",     "rbl_txt",     "rbl_reason", NULL,
 };
 
+const char *const pcl_template_vars_spf[] = {
+    "client_address",  "client_name", "helo_name", "sender",
+    "recipient",       "myhostname",  "check",     "spf_result",
+    "spf_explanation", "spf_problem", NULL,
+};
+
 /* The state of one check or expansion. */
 struct walk {
 	const char *const *vars;       /* check: the known names */

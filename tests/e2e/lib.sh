@@ -480,8 +480,19 @@ e2e_postfix_reconfigure() {
 # --- the milter ----------------------------------------------------------------
 
 # e2e_write_conf - write the portcullis config ($E2E_MILTER_CONF) from stdin
+# Lookups never leave loopback: a config that names no dns_servers gets a
+# loopback port where nothing listens (answers fail at once), and one
+# that does not mention SPF gets spf_verify = no, since every sender of
+# the tests would otherwise be an SPF temperror. Lines are appended, so
+# the test's own line numbers stay as written.
 e2e_write_conf() {
-	cat >"$E2E_MILTER_CONF"
+	local text
+	text=$(cat)
+	printf '%s\n' "$text" >"$E2E_MILTER_CONF"
+	grep -q '^[[:space:]]*dns_servers[[:space:]]*=' <<<"$text" ||
+		echo "dns_servers = 127.0.0.1:9" >>"$E2E_MILTER_CONF"
+	grep -q '^[[:space:]]*spf_' <<<"$text" ||
+		echo "spf_verify = no" >>"$E2E_MILTER_CONF"
 }
 
 # e2e_start_milter ARGS... - start $PORTCULLIS -f -c CONF -p SOCKET -u USER ARGS in the background; wait for its socket

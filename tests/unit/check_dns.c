@@ -316,7 +316,7 @@ static const struct bad_case bad_cases[] = {
     {"two dots", "..", PCL_DNS_A},
     {"empty label", "a..test", PCL_DNS_A},
     {"leading dot", ".a.test", PCL_DNS_A},
-    {"space", "a b.test", PCL_DNS_A},
+    {"tab", "a\tb.test", PCL_DNS_A},
     {"tab", "a\tb.test", PCL_DNS_A},
     {"newline", "a.test\n", PCL_DNS_A},
     {"DEL", "a\x7f.test", PCL_DNS_A},

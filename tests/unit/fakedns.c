@@ -38,6 +38,7 @@ struct knob {
 	char name[FK_NAME_MAX];
 	unsigned delay_ms;
 	bool drop;
+	bool drop_empty; /* drop only answers without records */
 	bool truncate;
 	bool tcp_close;
 	bool spoof;
@@ -160,6 +161,14 @@ set_drop(struct knob *k, int unused)
 	k->drop = true;
 }
 
+/* set_drop_empty - the knob setter of fakedns_set_drop_empty */
+static void
+set_drop_empty(struct knob *k, int unused)
+{
+	(void)unused;
+	k->drop_empty = true;
+}
+
 /* set_rcode - the knob setter of fakedns_set_rcode */
 static void
 set_rcode(struct knob *k, int rcode)
@@ -203,6 +212,13 @@ void
 fakedns_set_drop(const char *name)
 {
 	fk_set(name, set_drop, 0);
+}
+
+/* fakedns_set_drop_empty - never answer name with no records */
+void
+fakedns_set_drop_empty(const char *name)
+{
+	fk_set(name, set_drop_empty, 0);
 }
 
 /* fakedns_set_servfail - answer name with SERVFAIL */
@@ -370,6 +386,23 @@ fk_answer(const ldns_pkt *query, const struct knob *k)
 	return r;
 }
 
+/* fk_empty - is reply an NXDOMAIN or NODATA for the asked type */
+static bool
+fk_empty(const ldns_pkt *reply, const ldns_pkt *query)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	ldns_rr_list *found;
+
+	if (q == NULL || ldns_pkt_get_rcode(reply) != LDNS_RCODE_NOERROR)
+		return true;
+	found = ldns_pkt_rr_list_by_type(reply, ldns_rr_get_type(q),
+	                                 LDNS_SECTION_ANSWER);
+	if (found == NULL)
+		return true;
+	ldns_rr_list_deep_free(found);
+	return false;
+}
+
 /* fk_question_end - offset just past the question of a wire message */
 static size_t
 fk_question_end(const unsigned char *wire, size_t len)
@@ -422,7 +455,8 @@ fk_count(const char *name, struct knob *k)
 	if (mine != NULL)
 		mine->queries++;
 	fk.total++;
-	if (mine != NULL && (mine->delay_ms || mine->drop || mine->truncate ||
+	if (mine != NULL && (mine->delay_ms || mine->drop ||
+	                     mine->drop_empty || mine->truncate ||
 	                     mine->tcp_close || mine->spoof || mine->garbage ||
 	                     mine->rcode >= 0))
 		*k = *mine;
@@ -480,6 +514,8 @@ fk_query(const unsigned char *buf, size_t n, int fd, bool tcp,
 		goto out;
 	}
 	reply = fk_answer(query, &k);
+	if (reply != NULL && k.drop_empty && fk_empty(reply, query))
+		goto out;
 	if (reply == NULL ||
 	    ldns_pkt2wire(&wire, reply, &len) != LDNS_STATUS_OK)
 		goto out;

@@ -63,6 +63,12 @@ void fakedns_set_delay(const char *name, unsigned ms);
 /* fakedns_set_drop - never answer name (UDP or TCP) */
 void fakedns_set_drop(const char *name);
 
+/* fakedns_set_drop_empty - never answer name when the answer would
+ * hold no record of the asked type (NXDOMAIN, NODATA, an error RCODE);
+ * answer the types it has. This is the server of the SPF conformance
+ * suite's "TIMEOUT", which answers only the records listed before it. */
+void fakedns_set_drop_empty(const char *name);
+
 /* fakedns_set_servfail - answer name with SERVFAIL */
 void fakedns_set_servfail(const char *name);
 
