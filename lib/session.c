@@ -644,26 +644,34 @@ tag_header(struct pcl_session *s)
 		pcl_session_headers_add(s, &s->add, s->conf->tag_header, value);
 }
 
-/* eom_cap - the strongest action the end of a message may take. A
- * message to a recipient exception (postmaster@, abuse@: reports of
- * spam carry spam) and a bounce on the sendmail path (Postfix's own,
- * null sender: refused, it could never be returned and would stay
- * queued) are never refused, discarded or lost: at most quarantined. */
-static int
-eom_cap(struct pcl_session *s)
+/* What the end of a message may do with a refusal. */
+enum eom_limit {
+	EOM_ANY,  /* enact it */
+	EOM_HOLD, /* quarantine instead: recipients are mixed */
+	EOM_NONE, /* deliver (at most quarantine) */
+};
+
+/* eom_limit - a message only to recipient exceptions (postmaster@,
+ * abuse@: reports of spam carry spam) and a bounce on the sendmail path
+ * (Postfix's own, null sender: refused, it could never be returned and
+ * would stay queued) are never refused or discarded. A message to
+ * exceptions and to others cannot be split: a refusal holds it in the
+ * quarantine, so that adding postmaster@ gets spam past no check and no
+ * mail is lost. */
+static enum eom_limit
+eom_limit(struct pcl_session *s)
 {
 	if (s->port == 0 && s->in_txn && *s->sender == '\0') {
 		pcl_session_trace(s, PCL_STAGE_DATA, "sendmail_path", "pass",
 		                  "null sender: a bounce is never refused");
-		return pcl_action_rank(PCL_ACT_QUARANTINE);
+		return EOM_NONE;
 	}
-	if (s->rcpt_excepted > 0) {
+	if (s->rcpt_excepted > 0 && s->rcpt_excepted == s->rcpt_accepted) {
 		pcl_session_trace(s, PCL_STAGE_DATA, "recipient_exceptions",
-		                  "accept", "a recipient is excepted: the "
-		                  "message is not refused");
-		return pcl_action_rank(PCL_ACT_QUARANTINE);
+		                  "accept", "every recipient is excepted");
+		return EOM_NONE;
 	}
-	return pcl_action_rank(PCL_ACT_REJECT);
+	return s->rcpt_excepted > 0 ? EOM_HOLD : EOM_ANY;
 }
 
 /* pcl_session_eom - the final verdict for the message */
@@ -673,6 +681,8 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	const struct pcl_finding *f, *g;
 	int min = pcl_action_rank(PCL_ACT_TAG);
 	int max = pcl_action_rank(PCL_ACT_DISCARD), cap;
+	enum eom_limit limit;
+	enum pcl_action act;
 
 	memset(d, 0, sizeof(*d));
 	headers_clear(&s->add);
@@ -680,7 +690,9 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	if (!pcl_session_trusted(s) && !s->txn_exempt)
 		pcl_content_eom(s);
 	log_dry_runs(s, PCL_STAGE_DATA, min);
-	cap = eom_cap(s);
+	limit = eom_limit(s);
+	cap = pcl_action_rank(limit == EOM_NONE ? PCL_ACT_QUARANTINE
+	                                        : PCL_ACT_REJECT);
 	/* On the SMTP path refusals of the envelope were enacted at RCPT: a
 	 * message that got here is not refused for them again; on the
 	 * sendmail path nothing was enacted before. */
@@ -699,15 +711,24 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	}
 	*s->rcpt = '\0';
 	if (f && f->action != PCL_ACT_TAG) {
-		d->action = f->action;
+		act = f->action;
+		if (limit == EOM_HOLD &&
+		    pcl_action_rank(act) > pcl_action_rank(PCL_ACT_QUARANTINE))
+			act = PCL_ACT_QUARANTINE;
+		d->action = act;
 		d->reply = f->reply;
-		if (f->action == PCL_ACT_QUARANTINE)
+		if (act == PCL_ACT_QUARANTINE)
 			pcl_format(s->quarantine, sizeof(s->quarantine),
-			           "portcullis: %s", f->check);
-		pcl_session_trace(s, PCL_STAGE_DATA, f->check, "enacted", "%s",
-		                  pcl_action_name(f->action));
-		pcl_session_log_line(s, pcl_action_name(f->action),
-		                     PCL_STAGE_DATA, f);
+			           "portcullis: %s%s", f->check,
+			           act != f->action ? " (held: a recipient is "
+			                              "an exception)"
+			                            : "");
+		pcl_session_trace(s, PCL_STAGE_DATA, f->check, "enacted", "%s%s",
+		                  pcl_action_name(act),
+		                  act != f->action ? " instead of a refusal"
+		                                   : "");
+		pcl_session_log_line(s, pcl_action_name(act), PCL_STAGE_DATA,
+		                     f);
 		return;
 	}
 	if (f && f->action == PCL_ACT_TAG)

@@ -293,13 +293,13 @@ static const struct session_case cases[] = {
      "127.0.0.1", "localhost", 0, "localhost", NULL, "a@example.net",
      {"postmaster@example.org", "abuse@example.org"}, PCL_ACT_ACCEPT,
      {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT}, NULL, PCL_ACT_ACCEPT, NULL},
-    /* one message cannot be split: the exception wins */
+    /* one message cannot be split: a refusal holds it instead */
     {"sendmail path with one excepted recipient of two",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = reject\n",
      "127.0.0.1", "localhost", 0, "localhost", NULL, "a@example.net",
      {"postmaster@example.org", "b@example.org"}, PCL_ACT_ACCEPT,
-     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT}, NULL, PCL_ACT_ACCEPT, NULL},
+     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT}, NULL, PCL_ACT_QUARANTINE, NULL},
     {"sendmail path: quarantine kept for an excepted recipient",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = quarantine\n",
