@@ -338,6 +338,15 @@ scope_active(const struct pcl_session *s, const struct findings *scope)
 	return true;
 }
 
+/* counts - does a finding count: a client at or below the DNS list
+ * allow-list threshold is excused every finding but an explicit
+ * client_access refusal (postscreen, too, reads its access list first) */
+static bool
+counts(const struct pcl_session *s, const struct pcl_finding *f)
+{
+	return !s->dnsbl_allowlisted || strcmp(f->check, "client_access") == 0;
+}
+
 /* strongest_in - the strongest finding of one scope with a rank in
  * min_rank..max_rank, not dry-run when real is set */
 static const struct pcl_finding *
@@ -352,7 +361,8 @@ strongest_in(struct pcl_session *s, struct findings *scope, int min_rank,
 		const struct pcl_finding *f = &scope->items[j];
 
 		if (pcl_action_rank(f->action) < min_rank ||
-		    pcl_action_rank(f->action) > max_rank || f->dry_run == real)
+		    pcl_action_rank(f->action) > max_rank ||
+		    f->dry_run == real || !counts(s, f))
 			continue;
 		if (best == NULL || pcl_finding_stronger(f, best))
 			best = f;
@@ -548,6 +558,9 @@ pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
 
 	memset(d, 0, sizeof(*d));
 	pcl_copy(s->rcpt, sizeof(s->rcpt), rcpt ? rcpt : "");
+	if (s->port != 0)
+		collect(s); /* the same facts for the first recipient as for
+		               the others */
 	switch (pcl_checks_recipient(s, &own)) {
 	case 2:
 		s->rcpt_excepted++;
@@ -635,7 +648,8 @@ tag_header(struct pcl_session *s)
 		     scope_active(s, scopes[i]) && j < scopes[i]->count; j++) {
 			const struct pcl_finding *f = &scopes[i]->items[j];
 
-			if (f->action != PCL_ACT_TAG || f->dry_run)
+			if (f->action != PCL_ACT_TAG || f->dry_run ||
+			    !counts(s, f))
 				continue;
 			pcl_append(value, sizeof(value), "%s%s",
 			           *value ? ", " : " ", f->check);

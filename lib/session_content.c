@@ -226,7 +226,10 @@ pcl_content_authres(struct pcl_session *s)
 		                  "Authentication-Results #%d claims %s",
 		                  s->ar_forged[i - 1], s->conf->authserv_id);
 	}
-	if (!s->conf->auth_results || pcl_session_trusted(s))
+	if (pcl_session_trusted(s))
+		return;
+	pcl_spf_received_header(s);
+	if (!s->conf->auth_results)
 		return;
 	pcl_authres_init(&ar, s->conf->authserv_id);
 	pcl_spf_authres(s, &ar);
@@ -243,7 +246,6 @@ pcl_content_authres(struct pcl_session *s)
 	if (ar.results > 0) /* nothing checked: nothing to say */
 		pcl_session_headers_add(s, &s->add, "Authentication-Results",
 		                        pcl_authres_value(&ar));
-	pcl_spf_received_header(s);
 }
 
 /* pcl_content_eom - verify DKIM, look up the message's domains */

@@ -327,9 +327,9 @@ pcl_checks_dnsbl_finish(struct pcl_session *s)
 	else if (c->dnsbl_allowlist_threshold < 0 &&
 	         score <= c->dnsbl_allowlist_threshold) {
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "allowlisted",
-		                  "score %d <= %ld: remaining checks skipped",
+		                  "score %d <= %ld: other checks set aside",
 		                  score, c->dnsbl_allowlist_threshold);
-		s->conn_exempt = true;
+		s->dnsbl_allowlisted = true;
 	} else {
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "dnsbl", "pass",
 		                  "score %d", score);

@@ -74,6 +74,7 @@ struct pcl_session {
 	struct pcl_dns_batch *dnsbl_batch; /* sent at connect */
 	int *dnsbl_idx;                    /* per site: A, TXT query index */
 	bool dnsbl_pending;                /* answers not collected yet */
+	bool dnsbl_allowlisted; /* at or below the allow-list threshold */
 	const struct pcl_rbl_vars *rbl;    /* during a DNS list reply */
 	struct dbl_lookups dbl_client;     /* the client's name */
 	struct dbl_lookups dbl_helo;       /* the latest HELO name */

@@ -365,6 +365,12 @@ else
 	echo "# systemd-analyze not installed: unit not verified"
 fi
 
+# Tests never leave loopback: the packaged configuration asks the system
+# resolver (SPF and DKIM are on by default), so point it at a loopback
+# port where nothing listens, and turn SPF off (every test sender would
+# be an SPF temperror). The conffile is removed by the purge anyway.
+printf '\n# added by tests/pkg/test-package.sh: lookups stay on loopback\ndns_servers = 127.0.0.1:9\nspf_verify = no\n' >>"$CONF"
+
 # --- start -------------------------------------------------------------------------
 
 if pkg_systemd; then

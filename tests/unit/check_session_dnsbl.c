@@ -243,6 +243,47 @@ START_TEST(test_txt_early)
 }
 END_TEST
 
+/* An allow-listed client is excused the other checks, but not an
+ * explicit client_access refusal; and the first recipient is judged on
+ * the same facts as the others (bugs found by the documentation work). */
+START_TEST(test_allowlist_limits)
+{
+	char map[300], extra[700];
+	struct pcl_conf *c;
+	struct pcl_session *s;
+	struct pcl_decision d1, d2, d;
+	FILE *fp;
+
+	pcl_format(map, sizeof(map), "%s/cl%d", dir, (int)getpid());
+	fp = fopen(map, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(_i == 0 ? "192.0.2.6 REJECT\n" : "nobody@example.org REJECT\n",
+	      fp);
+	fclose(fp);
+	pcl_format(extra, sizeof(extra),
+	           "dnsbl_sites = bl.test*2 wl.test*-5\n"
+	           "dnsbl_allowlist_threshold = -1\n%s = texthash:%s",
+	           _i == 0 ? "client_access" : "recipient_access", map);
+	c = load(extra);
+	s = pcl_session_new(c);
+	pcl_conf_release(c);
+	pcl_session_connect(s, "192.0.2.6", NULL, 25, NULL, &d);
+	pcl_session_helo(s, "bad_name!", &d);
+	pcl_session_mail(s, "a@example.net", NULL, &d);
+	pcl_session_rcpt(s, "nobody@example.org", &d1);
+	pcl_session_rcpt(s, "b@example.org", &d2);
+	if (_i == 0) { /* the client map's REJECT stands for everyone */
+		ck_assert_int_eq(d1.action, PCL_ACT_REJECT);
+		ck_assert_int_eq(d2.action, PCL_ACT_REJECT);
+	} else { /* the recipient map applies from the first recipient */
+		ck_assert_int_eq(d1.action, PCL_ACT_REJECT);
+		ck_assert_int_eq(d2.action, PCL_ACT_ACCEPT); /* HELO excused */
+	}
+	pcl_session_free(s);
+	unlink(map);
+}
+END_TEST
+
 /* A client that comes back within the TTL costs no query. */
 START_TEST(test_cache)
 {
@@ -347,6 +388,7 @@ main(void)
 			    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_cache);
+	tcase_add_loop_test(tc, test_allowlist_limits, 0, 2);
 	tcase_add_test(tc, test_txt_early);
 	tcase_add_test(tc, test_key_never_shown);
 	tcase_add_test(tc, test_exceptions);
