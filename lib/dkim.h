@@ -1,5 +1,5 @@
 /*
- * dkim - DKIM verification (and, later, signing) with libopendkim
+ * dkim - DKIM verification and signing with libopendkim
  *
  * The only libopendkim user. Keys are looked up through portcullis's
  * DNS module via libopendkim's DNS hooks, so dns_servers, the deadline
@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "dns.h"
+#include "util.h"
 
 struct pcl_dkim_lib_conf {
 	unsigned min_key_bits;   /* default 1024 (RSA) */
@@ -79,5 +80,168 @@ const struct pcl_dkim_sig *pcl_dkim_verify_sig(const struct pcl_dkim_verify *v,
 void pcl_dkim_verify_free(struct pcl_dkim_verify *v);
 
 const char *pcl_dkim_result_name(enum pcl_dkim_result r);
+
+/*
+ * Signing (dkim_sign.c, dkim_sign_key.c, dkim_sign_table.c)
+ *
+ * Call order: load the signers once per configuration
+ * (pcl_dkim_signing_load for OpenDKIM-style KeyTable and SigningTable
+ * files, or pcl_dkim_signing_simple for one domain), and call
+ * pcl_dkim_sign_prepare once on the shared library handle before
+ * threads start. Per message: pcl_dkim_signing_match on the From
+ * address, then one signer context per matching signer (two for dual
+ * RSA and Ed25519 signing), fed the same header fields and body
+ * chunks as the verifier, in the state the message will leave in: a
+ * header field portcullis changes (a Subject tag, say) must be fed
+ * changed. Header fields portcullis adds itself
+ * (Authentication-Results, its tag header) are not in the signed list,
+ * so adding them before or after the signature breaks nothing.
+ *
+ * Lifetimes: a pcl_dkim_signer belongs to its pcl_dkim_signing, which
+ * must outlive every context made from it (the configuration snapshot
+ * holds both). Private keys never reach a log line or an error text:
+ * errors name the file, never its contents.
+ *
+ * Known libopendkim 2.11.0~beta2 (Debian 12) defects: every Ed25519
+ * signature leaks its private key copy, about 520 bytes (dkim_free
+ * frees only RSA keys; fixed upstream by OpenDKIM pull request #321);
+ * and Ed25519 with simple header canonicalization never verifies, so
+ * pcl_dkim_sign_check refuses it.
+ */
+
+/* Room for a DKIM-Signature value as pcl_dkim_sign_eom writes it: an
+ * RSA-4096 b= is 684 characters, the default h= about 250 */
+#define PCL_DKIM_SIGN_VALUE_MAX 8192
+#define PCL_DKIM_KEY_NAME_MAX 128 /* a KeyTable key name */
+
+struct pcl_dkim_key;
+
+/* pcl_dkim_key_load - read and check a PEM private key: RSA (PKCS#1
+ * or PKCS#8, at least 1024 bits) or Ed25519 (PKCS#8); the file must
+ * be a regular file with no permission bits for group or others; NULL
+ * with err naming the file */
+struct pcl_dkim_key *pcl_dkim_key_load(const char *path, char *err,
+                                       size_t errlen);
+void pcl_dkim_key_free(struct pcl_dkim_key *key);
+
+/* pcl_dkim_key_algorithm - "rsa-sha256" or "ed25519-sha256" */
+const char *pcl_dkim_key_algorithm(const struct pcl_dkim_key *key);
+
+/* pcl_dkim_key_bits - the RSA modulus size; 256 for Ed25519 */
+unsigned pcl_dkim_key_bits(const struct pcl_dkim_key *key);
+
+/* One key to sign with, read-only. */
+struct pcl_dkim_signer {
+	char name[PCL_DKIM_KEY_NAME_MAX];  /* KeyTable name; simple: domain */
+	char domain[PCL_DOMAIN_MAX + 1];   /* d= */
+	char selector[PCL_DOMAIN_MAX + 1]; /* s= */
+	const struct pcl_dkim_key *key;
+};
+
+struct pcl_dkim_signing;
+
+/* pcl_dkim_signing_load - OpenDKIM's KeyTable and SigningTable. A
+ * table is a file path, "file:path", or (SigningTable) "refile:path"
+ * for wildcard patterns. Every key is loaded and checked now. Errors
+ * as "file:line: message". multiple: every matching line signs, not
+ * only the first. */
+struct pcl_dkim_signing *pcl_dkim_signing_load(const char *keytable,
+                                               const char *signingtable,
+                                               bool multiple, char *err,
+                                               size_t errlen);
+
+/* pcl_dkim_signing_simple - one domain, selector and key file; mail
+ * from the domain and its subdomains is signed with d=domain */
+struct pcl_dkim_signing *pcl_dkim_signing_simple(const char *domain,
+                                                 const char *selector,
+                                                 const char *keyfile, char *err,
+                                                 size_t errlen);
+
+/* pcl_dkim_signing_match - the signers for a From address
+ * ("user@domain") or a bare domain (an address with an empty user:
+ * "@domain" for refile patterns), at most max, in table order, each
+ * key once; returns how many were stored in out. Domains and patterns
+ * compare without regard to case. */
+size_t pcl_dkim_signing_match(const struct pcl_dkim_signing *s,
+                              const char *address_or_domain,
+                              const struct pcl_dkim_signer **out, size_t max);
+void pcl_dkim_signing_free(struct pcl_dkim_signing *s);
+
+/* pcl_dkim_sign_prepare - once per library handle, before threads
+ * start: oversign From, and add x= (signing time + expire_s) when
+ * expire_s is not 0. libopendkim keeps both per library, not per
+ * message. Verification is not affected. false with err. */
+bool pcl_dkim_sign_prepare(struct pcl_dkim_lib *lib, unsigned long expire_s,
+                           char *err, size_t errlen);
+
+enum pcl_dkim_canon {
+	PCL_DKIM_CANON_DEFAULT = 0, /* relaxed */
+	PCL_DKIM_CANON_RELAXED,
+	PCL_DKIM_CANON_SIMPLE,
+};
+
+/* Signing options; all-zero (or NULL) means relaxed/relaxed and the
+ * default header list. No l= is ever added; t= always is. */
+struct pcl_dkim_sign_opts {
+	enum pcl_dkim_canon header_canon;
+	enum pcl_dkim_canon body_canon;
+	const char *const *headers; /* NULL-terminated names; NULL: the
+	                               default list. From is always signed */
+};
+
+/* The default header list: From, To, Cc, Subject, Date, Message-ID,
+ * Reply-To, In-Reply-To, References, MIME-Version, Content-Type,
+ * Content-Transfer-Encoding and the List-* fields of RFC 2369/2919. */
+extern const char *const pcl_dkim_sign_default_headers[];
+
+enum pcl_dkim_sign_status {
+	PCL_DKIM_SIGN_OK = 0,
+	PCL_DKIM_SIGN_MESSAGE, /* this message cannot be signed (no From
+	                          field, a malformed field): send it
+	                          unsigned or refuse it */
+	PCL_DKIM_SIGN_ERROR,   /* our side: key, memory, buffer, misuse */
+};
+
+/* pcl_dkim_sign_check - whether opts (NULL: the defaults) can sign with
+ * signer: known canonicalizations, at most 64 header names of letters,
+ * digits, '-' and '_', and not simple header canonicalization with an
+ * Ed25519 key (libopendkim 2.11 folds such a signature differently
+ * from what it hashed, so it never verifies). pcl_dkim_sign_new checks
+ * the same; call it at configuration load to refuse early. false with
+ * err. */
+bool pcl_dkim_sign_check(const struct pcl_dkim_signer *signer,
+                         const struct pcl_dkim_sign_opts *opts, char *err,
+                         size_t errlen);
+
+struct pcl_dkim_signer_ctx;
+
+/* pcl_dkim_sign_new - a signature for one message; NULL only when an
+ * argument is NULL or memory is short. Other failures (signing not
+ * prepared, a bad option, a key libopendkim refuses) are kept in the
+ * context and returned by pcl_dkim_sign_eom. */
+struct pcl_dkim_signer_ctx *
+pcl_dkim_sign_new(struct pcl_dkim_lib *lib,
+                  const struct pcl_dkim_signer *signer,
+                  const struct pcl_dkim_sign_opts *opts);
+
+/* Feed the message as Postfix's milter gives it, like the verifier:
+ * header values with the leading space kept and folds as bare LF;
+ * body chunks as they come (CRLF line ends). */
+void pcl_dkim_sign_header(struct pcl_dkim_signer_ctx *ctx, const char *name,
+                          const char *value);
+void pcl_dkim_sign_eoh(struct pcl_dkim_signer_ctx *ctx);
+void pcl_dkim_sign_body(struct pcl_dkim_signer_ctx *ctx, const unsigned char *p,
+                        size_t len);
+
+/* pcl_dkim_sign_eom - end of message: the DKIM-Signature field value,
+ * ready for smfi_insheader(ctx, 0, "DKIM-Signature", out): a leading
+ * space, folds as LF TAB, no CR. On failure out is "" and
+ * pcl_dkim_sign_error says why. */
+enum pcl_dkim_sign_status pcl_dkim_sign_eom(struct pcl_dkim_signer_ctx *ctx,
+                                            char *out, size_t len);
+
+/* pcl_dkim_sign_error - why the context failed; "" when it did not */
+const char *pcl_dkim_sign_error(const struct pcl_dkim_signer_ctx *ctx);
+void pcl_dkim_sign_free(struct pcl_dkim_signer_ctx *ctx);
 
 #endif
