@@ -499,7 +499,8 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 	pcl_copy(s->helo, sizeof(s->helo), name ? name : "");
 	if (!pcl_session_trusted(s))
 		pcl_checks_helo(s, name ? name : "");
-	if (!pcl_session_trusted(s) && !s->helo_exempt && pcl_dbl_wanted(s, PCL_DBL_HELO)) {
+	if (!pcl_session_trusted(s) && !s->helo_exempt &&
+	    pcl_dbl_wanted(s, PCL_DBL_HELO)) {
 		pcl_dbl_add(s, &s->dbl_helo, PCL_DBL_HELO, s->helo,
 		            &s->helo_findings);
 		pcl_dbl_send(&s->dbl_helo);
@@ -737,8 +738,8 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 			           act != f->action ? " (held: a recipient is "
 			                              "an exception)"
 			                            : "");
-		pcl_session_trace(s, PCL_STAGE_DATA, f->check, "enacted", "%s%s",
-		                  pcl_action_name(act),
+		pcl_session_trace(s, PCL_STAGE_DATA, f->check, "enacted",
+		                  "%s%s", pcl_action_name(act),
 		                  act != f->action ? " instead of a refusal"
 		                                   : "");
 		pcl_session_log_line(s, pcl_action_name(act), PCL_STAGE_DATA,

@@ -62,27 +62,44 @@ access_reply(struct pcl_finding *f, const struct access_ctx *a,
 	pcl_reply_set(&f->reply, f->action, code, r->enhanced, text);
 }
 
+/* pcl_session_error - the finding of a check that could not decide:
+ * its on_error action (none for accept), with a reply whose enhanced
+ * code is CLASS.tail, CLASS following the action */
+void
+pcl_session_error(struct pcl_session *s, struct findings *scope,
+                  const char *check, enum pcl_stage stage,
+                  enum pcl_on_error on_error, const char *detail,
+                  const char *tail, const char *text)
+{
+	enum pcl_action act = pcl_on_error_action(on_error);
+	struct pcl_finding *f;
+	char enhanced[16];
+
+	if (act == PCL_ACT_ACCEPT)
+		return;
+	f = pcl_session_find(s, scope, check, stage, act);
+	if (f == NULL)
+		return;
+	f->from_error = true;
+	pcl_copy(f->detail, sizeof(f->detail), detail);
+	pcl_format(enhanced, sizeof(enhanced), "%c.%s",
+	           act == PCL_ACT_TEMPFAIL ? '4' : '5', tail);
+	pcl_reply_set(&f->reply, act, 0, enhanced, text);
+}
+
 /* access_error - a lookup that failed: the check's on_error */
 static void
 access_error(struct pcl_session *s, const struct access_ctx *a,
              const char *spec, const char *err)
 {
-	enum pcl_action act = pcl_on_error_action(a->on_error);
-	struct pcl_finding *f;
+	char detail[PCL_FINDING_DETAIL_MAX];
 
 	pcl_session_trace(s, a->stage, a->check, "error", "%s: %s", spec, err);
 	pcl_log(LOG_WARNING, "%s: %s lookup error: %s: %s",
 	        *s->qid ? s->qid : "NOQUEUE", a->check, spec, err);
-	if (act == PCL_ACT_ACCEPT)
-		return;
-	f = pcl_session_find(s, a->scope, a->check, a->stage, act);
-	if (f == NULL)
-		return;
-	f->from_error = true;
-	pcl_format(f->detail, sizeof(f->detail), "lookup error in %s", spec);
-	pcl_reply_set(&f->reply, act, 0,
-	              act == PCL_ACT_TEMPFAIL ? "4.3.0" : "5.3.0",
-	              "Server configuration problem");
+	pcl_format(detail, sizeof(detail), "lookup error in %s", spec);
+	pcl_session_error(s, a->scope, a->check, a->stage, a->on_error, detail,
+	                  "3.0", "Server configuration problem");
 }
 
 /* access_apply - act on one result; true when the search ends */
@@ -239,8 +256,8 @@ helo_check_conf(const struct pcl_conf *c, enum pcl_helo_problem p)
  * reply template; none when the action is accept */
 void
 pcl_session_configured(struct pcl_session *s, struct findings *scope,
-                   const char *check, enum pcl_stage stage,
-                   const struct pcl_check_conf *cc, const char *detail)
+                       const char *check, enum pcl_stage stage,
+                       const struct pcl_check_conf *cc, const char *detail)
 {
 	struct pcl_finding *f;
 
@@ -322,8 +339,9 @@ pcl_checks_sender(struct pcl_session *s)
 	};
 
 	if (!s->helo_seen)
-		pcl_session_configured(s, &s->txn, "helo_required", PCL_STAGE_MAIL,
-		                   &s->conf->helo_required, "no HELO/EHLO");
+		pcl_session_configured(s, &s->txn, "helo_required",
+		                       PCL_STAGE_MAIL, &s->conf->helo_required,
+		                       "no HELO/EHLO");
 	pcl_copy(ident, sizeof(ident), s->sender);
 	if (access_search(s, &a) == ACCESS_EXEMPT)
 		s->txn_exempt = true;

@@ -189,20 +189,9 @@ dkim_verdict(struct pcl_session *s)
 		pcl_session_configured(s, &s->msg, "dkim_fail", PCL_STAGE_DATA,
 		                       &s->conf->dkim_fail, detail);
 	} else if (temp) {
-		enum pcl_action act =
-		    pcl_on_error_action(s->conf->dkim_on_error);
-		struct pcl_finding *f;
-
-		if (act == PCL_ACT_ACCEPT)
-			return;
-		f = pcl_session_find(s, &s->msg, "dkim", PCL_STAGE_DATA, act);
-		if (f == NULL)
-			return;
-		f->from_error = true;
-		pcl_copy(f->detail, sizeof(f->detail), detail);
-		pcl_reply_set(&f->reply, act, 0,
-		              act == PCL_ACT_TEMPFAIL ? "4.7.5" : "5.7.5",
-		              "DKIM key lookup failed");
+		pcl_session_error(s, &s->msg, "dkim", PCL_STAGE_DATA,
+		                  s->conf->dkim_on_error, detail, "7.5",
+		                  "DKIM key lookup failed");
 	} else if (n == 0) {
 		pcl_session_configured(s, &s->msg, "dkim_none", PCL_STAGE_DATA,
 		                       &s->conf->dkim_none, "no signature");

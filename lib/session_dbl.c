@@ -159,8 +159,7 @@ static void
 error_finding(struct pcl_session *s, const struct dbl_query *q,
               const char *list, const char *why)
 {
-	enum pcl_action act = pcl_on_error_action(s->conf->dbl_on_error);
-	struct pcl_finding *f;
+	char detail[PCL_FINDING_DETAIL_MAX];
 
 	pcl_session_trace(s, PCL_STAGE_CONNECT, "dbl", "error", "%s %s: %s: %s",
 	                  pcl_dbl_identity_name(q->id), q->domain, list, why);
@@ -168,16 +167,10 @@ error_finding(struct pcl_session *s, const struct dbl_query *q,
 		pcl_log(LOG_WARNING, "%s: dbl error list=%s %s=%s error=\"%s\"",
 		        *s->qid ? s->qid : "NOQUEUE", list,
 		        pcl_dbl_identity_name(q->id), q->domain, why);
-	if (act == PCL_ACT_ACCEPT)
-		return;
-	f = pcl_session_find(s, q->scope, "dbl", PCL_STAGE_CONNECT, act);
-	if (f == NULL)
-		return;
-	f->from_error = true;
-	pcl_format(f->detail, sizeof(f->detail), "%s: %s", list, why);
-	pcl_reply_set(&f->reply, act, 0,
-	              act == PCL_ACT_TEMPFAIL ? "4.4.3" : "5.4.3",
-	              "DNS list lookup failed");
+	pcl_format(detail, sizeof(detail), "%s: %s", list, why);
+	pcl_session_error(s, q->scope, "dbl", PCL_STAGE_CONNECT,
+	                  s->conf->dbl_on_error, detail, "4.3",
+	                  "DNS list lookup failed");
 }
 
 /* judge - one query's answer: weight when listed, 0 otherwise */

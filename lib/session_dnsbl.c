@@ -236,19 +236,9 @@ listed_finding(struct pcl_session *s, const struct pcl_dnsbl_site *best,
 static void
 error_finding(struct pcl_session *s, const char *errors)
 {
-	enum pcl_action act = pcl_on_error_action(s->conf->dnsbl_on_error);
-	struct pcl_finding *f;
-
-	if (act == PCL_ACT_ACCEPT)
-		return;
-	f = pcl_session_find(s, &s->conn, "dnsbl", PCL_STAGE_CONNECT, act);
-	if (f == NULL)
-		return;
-	f->from_error = true;
-	pcl_copy(f->detail, sizeof(f->detail), errors);
-	pcl_reply_set(&f->reply, act, 0,
-	              act == PCL_ACT_TEMPFAIL ? "4.4.3" : "5.4.3",
-	              "DNS list lookup failed");
+	pcl_session_error(s, &s->conn, "dnsbl", PCL_STAGE_CONNECT,
+	                  s->conf->dnsbl_on_error, errors, "4.3",
+	                  "DNS list lookup failed");
 }
 
 /* pcl_checks_dnsbl_finish - collect the answers and score them */

@@ -75,9 +75,9 @@ struct pcl_session {
 	int *dnsbl_idx;                    /* per site: A, TXT query index */
 	bool dnsbl_pending;                /* answers not collected yet */
 	bool dnsbl_allowlisted; /* at or below the allow-list threshold */
-	const struct pcl_rbl_vars *rbl;    /* during a DNS list reply */
-	struct dbl_lookups dbl_client;     /* the client's name */
-	struct dbl_lookups dbl_helo;       /* the latest HELO name */
+	const struct pcl_rbl_vars *rbl; /* during a DNS list reply */
+	struct dbl_lookups dbl_client;  /* the client's name */
+	struct dbl_lookups dbl_helo;    /* the latest HELO name */
 
 	/* HELO (replaced by each HELO/EHLO) */
 	bool helo_seen;
@@ -93,7 +93,7 @@ struct pcl_session {
 	bool txn_exempt; /* sender_access said OK */
 	struct findings txn;
 	struct headers txn_headers;
-	char rcpt[PCL_ADDRESS_MAX + 1]; /* the recipient being judged */
+	char rcpt[PCL_ADDRESS_MAX + 1];         /* the recipient being judged */
 	struct pcl_spf_response spf_he, spf_mf; /* HELO, MAIL FROM */
 	bool spf_he_done, spf_mf_done;
 	char spf_mf_identity[PCL_ADDRESS_MAX + 1];
@@ -143,6 +143,10 @@ void pcl_session_log_line(struct pcl_session *s, const char *verdict,
 bool pcl_session_trusted(const struct pcl_session *s);
 
 /* session_checks.c */
+void pcl_session_error(struct pcl_session *s, struct findings *scope,
+                       const char *check, enum pcl_stage stage,
+                       enum pcl_on_error on_error, const char *detail,
+                       const char *tail, const char *text);
 void pcl_session_configured(struct pcl_session *s, struct findings *scope,
                             const char *check, enum pcl_stage stage,
                             const struct pcl_check_conf *cc,

@@ -59,19 +59,9 @@ act(struct pcl_session *s, bool helo, const struct pcl_spf_response *r)
 	           helo ? "helo" : "mailfrom", pcl_spf_result_name(r->result),
 	           r->mechanism, *r->problem ? ": " : "", r->problem);
 	if (r->result == PCL_SPF_TEMPERROR) {
-		enum pcl_action a = pcl_on_error_action(s->conf->spf_on_error);
-		struct pcl_finding *f;
-
-		if (a == PCL_ACT_ACCEPT)
-			return;
-		f = pcl_session_find(s, &s->txn, "spf", PCL_STAGE_MAIL, a);
-		if (f == NULL)
-			return;
-		f->from_error = true;
-		pcl_copy(f->detail, sizeof(f->detail), detail);
-		pcl_reply_set(&f->reply, a, 451,
-		              a == PCL_ACT_TEMPFAIL ? "4.4.3" : "5.4.3",
-		              "SPF temporary error, try again later");
+		pcl_session_error(s, &s->txn, "spf", PCL_STAGE_MAIL,
+		                  s->conf->spf_on_error, detail, "4.3",
+		                  "SPF temporary error, try again later");
 		return;
 	}
 	cc = spf_conf(s->conf, helo, r->result, &check);
