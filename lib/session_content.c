@@ -198,8 +198,9 @@ dkim_verdict(struct pcl_session *s)
 	}
 }
 
-/* pcl_content_authres - the Authentication-Results header, first in
- * the list of headers to add, and the forged ones to delete */
+/* pcl_content_authres - Received-SPF and the Authentication-Results
+ * header, first in the list of headers to add (both belong at the top:
+ * RFC 7208 §9.1, RFC 8601 §5), and the forged ones to delete */
 void
 pcl_content_authres(struct pcl_session *s)
 {

@@ -57,7 +57,8 @@ act(struct pcl_session *s, bool helo, const struct pcl_spf_response *r)
 
 	pcl_format(detail, sizeof(detail), "%s %s: %s%s%s",
 	           helo ? "helo" : "mailfrom", pcl_spf_result_name(r->result),
-	           r->mechanism, *r->problem ? ": " : "", r->problem);
+	           r->mechanism, *r->mechanism && *r->problem ? ": " : "",
+	           r->problem);
 	if (r->result == PCL_SPF_TEMPERROR) {
 		pcl_session_error(s, &s->txn, "spf", PCL_STAGE_MAIL,
 		                  s->conf->spf_on_error, detail, "4.3",
@@ -88,7 +89,8 @@ check_one(struct pcl_session *s, const char *sender, const char *domain,
 	pcl_spf_check(s->conf->dns, &req, out);
 	pcl_session_trace(s, PCL_STAGE_MAIL, helo ? "spf_helo" : "spf_mailfrom",
 	                  pcl_spf_result_name(out->result), "%s: %s%s%s",
-	                  domain, out->mechanism, *out->problem ? ": " : "",
+	                  domain, out->mechanism,
+	                  *out->mechanism && *out->problem ? ": " : "",
 	                  out->problem);
 }
 
