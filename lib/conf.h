@@ -183,7 +183,13 @@ struct pcl_conf {
 	long dkim_min_key_bits, dkim_max_signatures;
 	struct pcl_check_conf dkim_fail, dkim_none;
 	enum pcl_on_error dkim_on_error;
-	struct pcl_dkim_lib *dkim;	/* when dkim_verify */
+	struct pcl_dkim_lib *dkim;	/* when verifying or signing */
+	char *dkim_sign_domain, *dkim_sign_selector, *dkim_sign_key;
+	char *dkim_key_table, *dkim_signing_table;
+	bool dkim_sign_multiple;
+	struct pcl_words dkim_sign_daemon_names;
+	long dkim_sign_expire;
+	struct pcl_dkim_signing *signing; /* NULL: nothing is signed */
 	bool spf_verify, spf_helo, spf_received_header;
 	struct pcl_check_conf spf_mailfrom_fail, spf_mailfrom_softfail,
 		spf_mailfrom_neutral, spf_mailfrom_none, spf_mailfrom_permerror,

@@ -177,6 +177,15 @@ resolve_dbl(struct pcl_conf *c, struct errs *e)
 	}
 }
 
+/* signing_wanted - is a signing key configured */
+static bool
+signing_wanted(const struct pcl_conf *c)
+{
+	return *c->dkim_key_table || *c->dkim_signing_table ||
+	       *c->dkim_sign_domain || *c->dkim_sign_selector ||
+	       *c->dkim_sign_key;
+}
+
 /* resolve_dns - the resolver, when a check needs one */
 static void
 resolve_dns(struct pcl_conf *c, struct errs *e)
@@ -194,7 +203,7 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 	const char *where = key_where(c, "dns_servers", &line);
 
 	if (c->dnsbl_site_text.count == 0 && c->dbl_site_text.count == 0 &&
-	    !c->dkim_verify && !c->spf_verify)
+	    !c->dkim_verify && !c->spf_verify && !signing_wanted(c))
 		return;
 	if (c->dns_cache_min_ttl > c->dns_cache_max_ttl) {
 		pcl_conf_errs_add(e, where, 0,
@@ -207,14 +216,62 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 		pcl_conf_errs_add(e, where, line, err);
 }
 
+/* resolve_signing - load the keys of outgoing mail: an OpenDKIM
+ * KeyTable and SigningTable, or one domain, selector and key. Keys are
+ * read now, so a bad one refuses the configuration, naming the file. */
+static void
+resolve_signing(struct pcl_conf *c, struct errs *e)
+{
+	char err[PCL_ERR_MAX], msg[PCL_ERR_MAX + 32];
+	int line;
+	const char *where;
+
+	if (!signing_wanted(c))
+		return;
+	if (*c->dkim_key_table || *c->dkim_signing_table) {
+		where = key_where(c, "dkim_key_table", &line);
+		if (!*c->dkim_key_table || !*c->dkim_signing_table) {
+			pcl_conf_errs_add(e, where, line,
+			                  "dkim_key_table and "
+			                  "dkim_signing_table go together");
+			return;
+		}
+		c->signing = pcl_dkim_signing_load(
+		    c->dkim_key_table, c->dkim_signing_table,
+		    c->dkim_sign_multiple, err, sizeof(err));
+	} else {
+		where = key_where(c, "dkim_sign_domain", &line);
+		if (!*c->dkim_sign_domain || !*c->dkim_sign_selector ||
+		    !*c->dkim_sign_key) {
+			pcl_conf_errs_add(
+			    e, where, line,
+			    "dkim_sign_domain, "
+			    "dkim_sign_selector and dkim_sign_key "
+			    "go together");
+			return;
+		}
+		c->signing = pcl_dkim_signing_simple(
+		    c->dkim_sign_domain, c->dkim_sign_selector,
+		    c->dkim_sign_key, err, sizeof(err));
+	}
+	if (c->signing == NULL) {
+		pcl_format(msg, sizeof(msg), "DKIM signing: %s", err);
+		pcl_conf_errs_add(e, where, line, msg);
+		return;
+	}
+	if (!pcl_dkim_sign_prepare(c->dkim, (unsigned long)c->dkim_sign_expire,
+	                           err, sizeof(err)))
+		pcl_conf_errs_add(e, where, line, err);
+}
+
 /* resolve_auth - authserv-id and the DKIM library */
 static void
 resolve_auth(struct pcl_conf *c, struct errs *e)
 {
 	struct pcl_dkim_lib_conf dc = {
-		.min_key_bits = (unsigned)c->dkim_min_key_bits,
-		.max_signatures = (unsigned)c->dkim_max_signatures,
-		.timeout_s = (unsigned)((c->dns_timeout + 999) / 1000),
+	    .min_key_bits = (unsigned)c->dkim_min_key_bits,
+	    .max_signatures = (unsigned)c->dkim_max_signatures,
+	    .timeout_s = (unsigned)((c->dns_timeout + 999) / 1000),
 	};
 	char err[PCL_ERR_MAX];
 	int line;
@@ -229,11 +286,14 @@ resolve_auth(struct pcl_conf *c, struct errs *e)
 			return;
 		}
 	}
-	if (!c->dkim_verify || c->dns == NULL)
+	if ((!c->dkim_verify && !signing_wanted(c)) || c->dns == NULL)
 		return;
 	c->dkim = pcl_dkim_lib_new(c->dns, &dc, err, sizeof(err));
-	if (c->dkim == NULL)
+	if (c->dkim == NULL) {
 		pcl_conf_errs_add(e, where, line, err);
+		return;
+	}
+	resolve_signing(c, e);
 }
 
 /* pcl_conf_resolve - fill the values that depend on others or on the host */
@@ -323,6 +383,8 @@ pcl_conf_resolved_free(struct pcl_conf *c)
 		pcl_dnsbl_site_clear(&c->dbl_sites[i].site);
 	free(c->dbl_sites);
 	c->dbl_sites = NULL;
+	pcl_dkim_signing_free(c->signing);
+	c->signing = NULL;
 	pcl_dkim_lib_free(c->dkim); /* before the resolver it uses */
 	c->dkim = NULL;
 	pcl_dns_free(c->dns);

@@ -495,6 +495,7 @@ void
 pcl_session_header(struct pcl_session *s, const char *name, const char *value)
 {
 	pcl_content_header(s, name, value);
+	pcl_sign_header(s, name, value);
 }
 
 /* pcl_session_eoh - end of headers */
@@ -502,6 +503,7 @@ void
 pcl_session_eoh(struct pcl_session *s)
 {
 	pcl_content_eoh(s);
+	pcl_sign_eoh(s);
 }
 
 /* pcl_session_body - a chunk of the body */
@@ -510,6 +512,7 @@ pcl_session_body(struct pcl_session *s, const unsigned char *chunk, size_t len)
 {
 	if (!pcl_session_trusted(s))
 		pcl_content_body(s, chunk, len);
+	pcl_sign_body(s, chunk, len);
 }
 
 /* copy_headers - append every header of h to the output list */
@@ -602,6 +605,7 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	    (f == NULL || pcl_finding_stronger(g, f)))
 		f = g;
 	pcl_content_authres(s);
+	pcl_sign_eom(s);
 	if (!pcl_session_trusted(s)) {
 		copy_headers(s, &s->conn_headers);
 		copy_headers(s, &s->helo_headers);
@@ -683,6 +687,7 @@ pcl_session_reset(struct pcl_session *s)
 	headers_clear(&s->txn_headers);
 	pcl_dbl_clear(&s->dbl_txn);
 	pcl_content_reset(s);
+	pcl_sign_reset(s);
 	s->spf_he_done = s->spf_mf_done = false;
 	*s->spf_mf_identity = '\0';
 	headers_clear(&s->add);

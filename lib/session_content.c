@@ -78,7 +78,7 @@ pcl_content_header(struct pcl_session *s, const char *name, const char *value)
 		note_authres(s, value);
 	if (pcl_session_trusted(s))
 		return;
-	if (s->conf->dkim && s->dkimv == NULL)
+	if (s->conf->dkim && s->conf->dkim_verify && s->dkimv == NULL)
 		s->dkimv = pcl_dkim_verify_new(s->conf->dkim,
 		                               *s->qid ? s->qid : "portcullis");
 	if (s->dkimv)
@@ -148,7 +148,8 @@ header_domains(struct pcl_session *s, const char *value,
 void
 pcl_content_eoh(struct pcl_session *s)
 {
-	if (s->conf->dkim && s->dkimv == NULL && !pcl_session_trusted(s))
+	if (s->conf->dkim && s->conf->dkim_verify && s->dkimv == NULL &&
+	    !pcl_session_trusted(s))
 		s->dkimv = pcl_dkim_verify_new(s->conf->dkim,
 		                               *s->qid ? s->qid : "portcullis");
 	if (s->dkimv)

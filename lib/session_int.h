@@ -51,6 +51,10 @@ struct dbl_lookups {
 	size_t count, cap;
 };
 
+/* Most signatures one outgoing message gets (dual RSA + Ed25519, and
+ * room for a second domain). */
+#define PCL_SIGNERS_MAX 4
+
 /* The most trace lines kept; one more says the rest was cut. */
 #define PCL_TRACE_MAX 1000
 
@@ -117,6 +121,11 @@ struct pcl_session {
 	size_t msglen, msgcap;
 	bool body_started; /* the empty line was kept */
 
+	/* outgoing mail: headers kept for the signers, one context each */
+	struct headers sign_hdrs;
+	struct pcl_dkim_signer_ctx *signers[PCL_SIGNERS_MAX];
+	size_t nsigners;
+
 	/* end of message */
 	struct headers add; /* handed to the caller */
 	char quarantine[PCL_FINDING_DETAIL_MAX];
@@ -179,6 +188,15 @@ void pcl_content_eom(struct pcl_session *s);
 void pcl_content_authres(struct pcl_session *s);
 void pcl_content_eoh(struct pcl_session *s);
 void pcl_content_reset(struct pcl_session *s);
+
+/* session_sign.c */
+void pcl_sign_header(struct pcl_session *s, const char *name,
+                     const char *value);
+void pcl_sign_eoh(struct pcl_session *s);
+void pcl_sign_body(struct pcl_session *s, const unsigned char *chunk,
+                   size_t len);
+void pcl_sign_eom(struct pcl_session *s);
+void pcl_sign_reset(struct pcl_session *s);
 
 /* session_spf.c */
 void pcl_checks_spf(struct pcl_session *s);

@@ -1,0 +1,236 @@
+/*
+ * check_session_sign - outgoing mail signed through the session engine
+ *
+ * Internal, authenticated and sendmail-path mail from a configured
+ * domain gets a DKIM-Signature that portcullis's own verifier accepts
+ * against the fixture keys served by fakedns; inbound mail and mail
+ * from a domain without a key gets none.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dkim.h"
+#include "fakedns.h"
+#include "session.h"
+#include "snapshot.h"
+#include "util.h"
+
+static struct fakedns *fk;
+static char dir[] = "/tmp/check_session_sign.XXXXXX";
+
+/* slurp - a fixture file's text (caller frees) */
+static char *
+slurp(const char *name)
+{
+	char path[512];
+	const char *src = getenv("srcdir");
+	FILE *fp;
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	pcl_format(path, sizeof(path), "%s/tests/unit/data/dkim/%s",
+	           src ? src : ".", name);
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	n = fread(buf, 1, 65535, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* setup - the fixture keys in DNS, a private copy of the key file */
+static void
+setup(void)
+{
+	char *keys = slurp("keys.zone"), *pem = slurp("rsa2048.key");
+	char zone[70000], path[300];
+	FILE *fp;
+
+	pcl_format(zone, sizeof(zone),
+	           "$ORIGIN test.\n$TTL 300\n"
+	           "@ IN SOA ns.test. admin.test. 1 3600 600 86400 120\n%s",
+	           keys);
+	fk = fakedns_start(zone);
+	ck_assert_ptr_nonnull(fk);
+	pcl_format(path, sizeof(path), "%s/rsa%d.key", dir, (int)getpid());
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(pem, fp);
+	fclose(fp);
+	chmod(path, 0600);
+	free(keys);
+	free(pem);
+}
+
+/* teardown - stop the server */
+static void
+teardown(void)
+{
+	fakedns_stop();
+}
+
+/* load - signing example.test with the fixture key */
+static struct pcl_conf *
+load(void)
+{
+	char path[300], text[2048];
+	char *errors = NULL;
+	struct pcl_conf *c;
+	FILE *fp;
+
+	pcl_format(path, sizeof(path), "%s/p%d.conf", dir, (int)getpid());
+	pcl_format(text, sizeof(text),
+	           "spf_verify = no\n"
+	           "dns_servers = %s\n"
+	           "internal_networks = 127.0.0.0/8\n"
+	           "dkim_sign_domain = example.test\n"
+	           "dkim_sign_selector = rsa2048\n"
+	           "dkim_sign_key = %s/rsa%d.key\n"
+	           "dkim_sign_daemon_names = ORIGINATING\n",
+	           fk->servers, dir, (int)getpid());
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	c = pcl_conf_load(path, NULL, 0, &errors);
+	ck_assert_msg(c != NULL, "config: %s", errors ? errors : "");
+	unlink(path);
+	return c;
+}
+
+struct sign_case {
+	const char *label;
+	const char *addr;
+	int port;
+	const char *daemon, *auth, *from;
+	bool want_signed;
+};
+
+static const struct sign_case cases[] = {
+	{"internal client", "127.0.0.1", 40000, NULL, NULL,
+	 " Alice <alice@example.test>", true},
+	{"subdomain of the signing domain", "127.0.0.1", 40000, NULL, NULL,
+	 " bob@mail.example.test", true},
+	{"authenticated client", "192.0.2.10", 40000, NULL, "alice",
+	 " alice@example.test", true},
+	{"sendmail path", "127.0.0.1", 0, NULL, NULL, " root@example.test",
+	 true},
+	{"submission service by daemon name", "192.0.2.10", 40000,
+	 "ORIGINATING", NULL, " alice@example.test", true},
+	{"inbound mail is never signed", "192.0.2.10", 40000, NULL, NULL,
+	 " alice@example.test", false},
+	{"a domain without a key", "127.0.0.1", 40000, NULL, NULL,
+	 " carol@example.org", false},
+};
+
+START_TEST(test_cases)
+{
+	const struct sign_case *tc = &cases[_i];
+	struct pcl_conf *c = load();
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_dkim_verify *v;
+	const char *body = "Hello,\r\n\r\nthis is signed.\r\n";
+	const char *sig = NULL;
+	struct pcl_decision d;
+
+	pcl_session_connect(s, tc->addr, NULL, tc->port, tc->daemon, &d);
+	pcl_session_helo(s, "mail.example.test", &d);
+	pcl_session_mail(s, "alice@example.test", tc->auth, &d);
+	pcl_session_rcpt(s, "bob@example.net", &d);
+	pcl_session_header(s, "From", tc->from);
+	pcl_session_header(s, "To", " bob@example.net");
+	pcl_session_header(s, "Subject", " a folded\n\tsubject");
+	pcl_session_eoh(s);
+	pcl_session_body(s, (const unsigned char *)body, strlen(body));
+	pcl_session_eom(s, &d);
+	for (size_t i = 0; i < pcl_session_header_count(s); i++)
+		if (strcmp(pcl_session_header_get(s, i)->name,
+		           "DKIM-Signature") == 0)
+			sig = pcl_session_header_get(s, i)->value;
+	ck_assert_msg((sig != NULL) == tc->want_signed, "%s: got %s, want %s",
+	              tc->label, sig ? "signed" : "unsigned",
+	              tc->want_signed ? "signed" : "unsigned");
+	if (sig) { /* the signature verifies, as the receiver will see it */
+		v = pcl_dkim_verify_new(c->dkim, "check");
+		pcl_dkim_verify_header(v, "DKIM-Signature", sig);
+		pcl_dkim_verify_header(v, "From", tc->from);
+		pcl_dkim_verify_header(v, "To", " bob@example.net");
+		pcl_dkim_verify_header(v, "Subject", " a folded\n\tsubject");
+		pcl_dkim_verify_eoh(v);
+		pcl_dkim_verify_body(v, (const unsigned char *)body,
+		                     strlen(body));
+		pcl_dkim_verify_eom(v);
+		ck_assert_uint_eq(pcl_dkim_verify_count(v), 1);
+		ck_assert_msg(pcl_dkim_verify_sig(v, 0)->result ==
+		                  PCL_DKIM_PASS,
+		              "%s: got %s (%s), want pass", tc->label,
+		              pcl_dkim_result_name(
+		                  pcl_dkim_verify_sig(v, 0)->result),
+		              pcl_dkim_verify_sig(v, 0)->reason);
+		ck_assert_str_eq(pcl_dkim_verify_sig(v, 0)->domain,
+		                 "example.test");
+		pcl_dkim_verify_free(v);
+	}
+	pcl_session_free(s);
+	pcl_conf_release(c);
+}
+END_TEST
+
+/* A key readable by others is refused at load, naming the file. */
+START_TEST(test_key_mode)
+{
+	char path[300], text[1024];
+	char *errors = NULL;
+	FILE *fp;
+
+	pcl_format(path, sizeof(path), "%s/rsa%d.key", dir, (int)getpid());
+	chmod(path, 0644);
+	pcl_format(text, sizeof(text), "%s/bad%d.conf", dir, (int)getpid());
+	fp = fopen(text, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "dns_servers = %s\ndkim_sign_domain = example.test\n"
+	            "dkim_sign_selector = s\ndkim_sign_key = %s\n",
+	        fk->servers, path);
+	fclose(fp);
+	ck_assert_ptr_null(pcl_conf_load(text, NULL, 0, &errors));
+	ck_assert_msg(errors && strstr(errors, path) &&
+	                  strstr(errors, "readable by others"),
+	              "got \"%s\", want the file and \"readable by others\"",
+	              errors ? errors : "");
+	free(errors);
+	unlink(text);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("session_sign");
+	TCase *tc = tcase_create("sign");
+	SRunner *sr;
+	int failed;
+	char cmd[300];
+
+	if (mkdtemp(dir) == NULL)
+		return EXIT_FAILURE;
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_cases, 0,
+	                    sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_key_mode);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	pcl_format(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
