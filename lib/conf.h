@@ -51,7 +51,7 @@ enum pcl_conf_type {
 
 /* Key flags */
 #define PCL_CK_SECRET 0x1 /* value shown as <redacted> by the dump */
-#define PCL_CK_RBL 0x2	  /* a reply that may use the $rbl_* variables */
+#define PCL_CK_RBL 0x2    /* a reply that may use the $rbl_* variables */
 #define PCL_CK_SPF 0x4    /* a reply that may use the $spf_* variables */
 
 struct pcl_conf_key {
@@ -177,13 +177,13 @@ struct pcl_conf {
 	long dbl_body_max_size;
 
 	/* sender authentication */
-	char *authserv_id;		/* empty: myhostname */
+	char *authserv_id; /* empty: myhostname */
 	bool auth_results;
 	bool dkim_verify;
 	long dkim_min_key_bits, dkim_max_signatures;
 	struct pcl_check_conf dkim_fail, dkim_none;
 	enum pcl_on_error dkim_on_error;
-	struct pcl_dkim_lib *dkim;	/* when verifying or signing */
+	struct pcl_dkim_lib *dkim; /* when verifying or signing */
 	char *dkim_sign_domain, *dkim_sign_selector, *dkim_sign_key;
 	char *dkim_key_table, *dkim_signing_table;
 	bool dkim_sign_multiple;
@@ -192,8 +192,8 @@ struct pcl_conf {
 	struct pcl_dkim_signing *signing; /* NULL: nothing is signed */
 	bool spf_verify, spf_helo, spf_received_header;
 	struct pcl_check_conf spf_mailfrom_fail, spf_mailfrom_softfail,
-		spf_mailfrom_neutral, spf_mailfrom_none, spf_mailfrom_permerror,
-		spf_helo_fail, spf_helo_softfail, spf_helo_permerror;
+	    spf_mailfrom_neutral, spf_mailfrom_none, spf_mailfrom_permerror,
+	    spf_helo_fail, spf_helo_softfail, spf_helo_permerror;
 	enum pcl_on_error spf_on_error;
 
 	int refs; /* guarded by snapshot.c's lock */

@@ -114,8 +114,8 @@ struct pcl_del_header {
 	int occurrence;
 };
 size_t pcl_session_delete_count(const struct pcl_session *s);
-const struct pcl_del_header *pcl_session_delete_get(
-	const struct pcl_session *s, size_t i);
+const struct pcl_del_header *pcl_session_delete_get(const struct pcl_session *s,
+                                                    size_t i);
 
 /* Reason for quarantine, when eom decided PCL_ACT_QUARANTINE. */
 const char *pcl_session_quarantine_reason(const struct pcl_session *s);

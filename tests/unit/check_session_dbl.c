@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_fixture.h"
 #include "fakedns.h"
 #include "session.h"
 #include "snapshot.h"
@@ -52,12 +53,8 @@ teardown(void)
 static struct pcl_conf *
 load(const char *extra)
 {
-	char path[300], text[2048];
-	char *errors = NULL;
-	struct pcl_conf *c;
-	FILE *fp;
+	char text[2048];
 
-	pcl_format(path, sizeof(path), "%s/p%d.conf", dir, (int)getpid());
 	pcl_format(text, sizeof(text),
 		   "spf_verify = no\n"
 		   "internal_networks = 127.0.0.0/8\n"
@@ -66,14 +63,7 @@ load(const char *extra)
 		   "dns_servers = %s\n"
 		   "dns_timeout = 500ms\n%s\n",
 		   fk->servers, extra);
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	fclose(fp);
-	c = pcl_conf_load(path, NULL, 0, &errors);
-	ck_assert_msg(c != NULL, "config: %s", errors ? errors : "");
-	unlink(path);
-	return c;
+	return conf_fixture_load(dir, text);
 }
 
 struct dbl_case {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dkim.h"
+#include "conf_fixture.h"
 #include "fakedns.h"
 #include "session.h"
 #include "snapshot.h"
@@ -79,12 +80,8 @@ teardown(void)
 static struct pcl_conf *
 load(void)
 {
-	char path[300], text[2048];
-	char *errors = NULL;
-	struct pcl_conf *c;
-	FILE *fp;
+	char text[2048];
 
-	pcl_format(path, sizeof(path), "%s/p%d.conf", dir, (int)getpid());
 	pcl_format(text, sizeof(text),
 	           "spf_verify = no\n"
 	           "dns_servers = %s\n"
@@ -94,14 +91,7 @@ load(void)
 	           "dkim_sign_key = %s/rsa%d.key\n"
 	           "dkim_sign_daemon_names = ORIGINATING\n",
 	           fk->servers, dir, (int)getpid());
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	fclose(fp);
-	c = pcl_conf_load(path, NULL, 0, &errors);
-	ck_assert_msg(c != NULL, "config: %s", errors ? errors : "");
-	unlink(path);
-	return c;
+	return conf_fixture_load(dir, text);
 }
 
 struct sign_case {

@@ -1,0 +1,32 @@
+/*
+ * conf_fixture - a configuration from text, for the session suites
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf_fixture.h"
+#include "util.h"
+
+/* conf_fixture_load - write, load and remove a config file */
+struct pcl_conf *
+conf_fixture_load(const char *dir, const char *text)
+{
+	char path[300];
+	char *errors = NULL;
+	struct pcl_conf *c;
+	FILE *fp;
+
+	pcl_format(path, sizeof(path), "%s/p%d.conf", dir, (int)getpid());
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	c = pcl_conf_load(path, NULL, 0, &errors);
+	ck_assert_msg(c != NULL, "config: %s", errors ? errors : "");
+	unlink(path);
+	return c;
+}
