@@ -189,6 +189,10 @@ struct pcl_conf {
 	bool dkim_sign_multiple;
 	struct pcl_words dkim_sign_daemon_names;
 	long dkim_sign_expire;
+	struct pcl_words dkim_sign_headers;
+	char *dkim_sign_address;   /* "from" or "sender" */
+	bool dkim_sign_by_sender;  /* resolved from dkim_sign_address */
+	const char **sign_headers; /* NULL-terminated, into dkim_sign_headers */
 	struct pcl_dkim_signing *signing; /* NULL: nothing is signed */
 	bool spf_verify, spf_helo, spf_received_header;
 	struct pcl_check_conf spf_mailfrom_fail, spf_mailfrom_softfail,

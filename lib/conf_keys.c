@@ -213,6 +213,16 @@ const struct pcl_conf_key pcl_conf_keys[] = {
      "ORIGINATING)"},
     {"dkim_sign_expire", PCL_CT_TIME, "0", 0, 31536000, OFF(dkim_sign_expire),
      0, "signature lifetime for x= (0: no x=)"},
+    {"dkim_sign_headers", PCL_CT_LIST,
+     "From, To, Cc, Subject, Date, Message-ID, Reply-To, In-Reply-To, "
+     "References, MIME-Version, Content-Type, Content-Transfer-Encoding, "
+     "List-Id, List-Unsubscribe, List-Post, List-Help, List-Subscribe, "
+     "List-Owner, List-Archive",
+     NOB, OFF(dkim_sign_headers), 0,
+     "header fields a signature covers; From is required and oversigned"},
+    {"dkim_sign_address", PCL_CT_STRING, "from", NOB, OFF(dkim_sign_address), 0,
+     "which address picks the keys: from (the From: header) or sender "
+     "(the envelope sender; From: for the null sender)"},
     {"spf_verify", PCL_CT_BOOL, "yes", NOB, OFF(spf_verify), 0,
      "evaluate SPF for inbound mail (RFC 7208)"},
     {"spf_helo", PCL_CT_BOOL, "yes", NOB, OFF(spf_helo), 0,

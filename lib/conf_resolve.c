@@ -216,6 +216,41 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 		pcl_conf_errs_add(e, where, line, err);
 }
 
+/* resolve_sign_options - dkim_sign_address and the header list, which
+ * must name From (RFC 6376 5.4) and pass the signer's checks */
+static void
+resolve_sign_options(struct pcl_conf *c, struct errs *e)
+{
+	const struct pcl_words *w = &c->dkim_sign_headers;
+	struct pcl_dkim_sign_opts opts = {0};
+	char err[PCL_ERR_MAX];
+	bool from = false;
+	int line;
+	const char *where = key_where(c, "dkim_sign_address", &line);
+
+	if (strcmp(c->dkim_sign_address, "sender") == 0)
+		c->dkim_sign_by_sender = true;
+	else if (strcmp(c->dkim_sign_address, "from") != 0)
+		pcl_conf_errs_add(e, where, line,
+		                  "dkim_sign_address: want from or sender");
+	where = key_where(c, "dkim_sign_headers", &line);
+	c->sign_headers = calloc(w->count + 1, sizeof(*c->sign_headers));
+	if (c->sign_headers == NULL) {
+		pcl_conf_errs_add(e, where, line, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < w->count; i++) {
+		c->sign_headers[i] = w->items[i];
+		from = from || strcasecmp(w->items[i], "From") == 0;
+	}
+	opts.headers = c->sign_headers;
+	if (!from)
+		pcl_conf_errs_add(e, where, line,
+		                  "dkim_sign_headers: From must be signed");
+	else if (!pcl_dkim_sign_check(NULL, &opts, err, sizeof(err)))
+		pcl_conf_errs_add(e, where, line, err);
+}
+
 /* resolve_signing - load the keys of outgoing mail: an OpenDKIM
  * KeyTable and SigningTable, or one domain, selector and key. Keys are
  * read now, so a bad one refuses the configuration, naming the file. */
@@ -262,6 +297,7 @@ resolve_signing(struct pcl_conf *c, struct errs *e)
 	if (!pcl_dkim_sign_prepare(c->dkim, (unsigned long)c->dkim_sign_expire,
 	                           err, sizeof(err)))
 		pcl_conf_errs_add(e, where, line, err);
+	resolve_sign_options(c, e);
 }
 
 /* resolve_auth - authserv-id and the DKIM library */
@@ -385,6 +421,8 @@ pcl_conf_resolved_free(struct pcl_conf *c)
 	c->dbl_sites = NULL;
 	pcl_dkim_signing_free(c->signing);
 	c->signing = NULL;
+	free(c->sign_headers);
+	c->sign_headers = NULL;
 	pcl_dkim_lib_free(c->dkim); /* before the resolver it uses */
 	c->dkim = NULL;
 	pcl_dns_free(c->dns);

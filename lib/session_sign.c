@@ -6,9 +6,10 @@
  * non_smtpd_milters path, client port 0), or from a Postfix service
  * whose {daemon_name} is listed in dkim_sign_daemon_names; inbound mail
  * from outside is never signed. The signing domain comes from the From:
- * address, matched against the SigningTable (or, in the simple mode,
- * dkim_sign_domain and its subdomains). Headers are kept until the end
- * of the headers, since the From: field decides which keys sign, then
+ * address (or, with dkim_sign_address = sender, the envelope sender,
+ * From: for the null sender), matched against the SigningTable (or, in the
+ * simple mode, dkim_sign_domain and its subdomains). Headers are kept until the
+ * end of the headers, since the From: field decides which keys sign, then
  * replayed into one signing context per key (dual RSA and Ed25519
  * signing is two keys).
  */
@@ -75,10 +76,15 @@ void
 pcl_sign_eoh(struct pcl_session *s)
 {
 	const struct pcl_dkim_signer *who[PCL_SIGNERS_MAX];
+	const struct pcl_dkim_sign_opts opts = {
+	    .headers = s->conf->sign_headers,
+	};
 	char address[PCL_ADDRESS_MAX + 1] = "";
 	size_t n;
 
-	for (size_t i = 0; i < s->sign_hdrs.count; i++)
+	if (s->conf->dkim_sign_by_sender && strchr(s->sender, '@') != NULL)
+		(void)pcl_copy(address, sizeof(address), s->sender);
+	for (size_t i = 0; !*address && i < s->sign_hdrs.count; i++)
 		if (strcasecmp(s->sign_hdrs.items[i].name, "From") == 0 &&
 		    from_address(s->sign_hdrs.items[i].value, address,
 		                 sizeof(address)))
@@ -98,7 +104,7 @@ pcl_sign_eoh(struct pcl_session *s)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct pcl_dkim_signer_ctx *ctx =
-		    pcl_dkim_sign_new(s->conf->dkim, who[i], NULL);
+		    pcl_dkim_sign_new(s->conf->dkim, who[i], &opts);
 
 		if (ctx == NULL) {
 			s->error = true;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,11 +77,11 @@ teardown(void)
 	fakedns_stop();
 }
 
-/* load - signing example.test with the fixture key */
+/* load_with - signing example.test with the fixture key, and extra */
 static struct pcl_conf *
-load(void)
+load_with(const char *extra)
 {
-	char text[2048];
+	char text[4096];
 
 	pcl_format(text, sizeof(text),
 	           "spf_verify = no\n"
@@ -89,9 +90,71 @@ load(void)
 	           "dkim_sign_domain = example.test\n"
 	           "dkim_sign_selector = rsa2048\n"
 	           "dkim_sign_key = %s/rsa%d.key\n"
-	           "dkim_sign_daemon_names = ORIGINATING\n",
-	           fk->servers, dir, (int)getpid());
+	           "dkim_sign_daemon_names = ORIGINATING\n%s",
+	           fk->servers, dir, (int)getpid(), extra);
 	return conf_fixture_load(dir, text);
+}
+
+/* load - the usual signing configuration */
+static struct pcl_conf *
+load(void)
+{
+	return load_with("");
+}
+
+static const char *body = "Hello,\r\n\r\nthis is signed.\r\n";
+
+/* sign_one - one message through a session; its DKIM-Signature value
+ * (caller frees) or NULL */
+static char *
+sign_one(struct pcl_conf *c, const char *addr, int port, const char *daemon,
+         const char *auth, const char *sender, const char *from)
+{
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_decision d;
+	char *sig = NULL;
+
+	pcl_session_connect(s, addr, NULL, port, daemon, &d);
+	pcl_session_helo(s, "mail.example.test", &d);
+	pcl_session_mail(s, sender, auth, &d);
+	pcl_session_rcpt(s, "bob@example.net", &d);
+	pcl_session_header(s, "From", from);
+	pcl_session_header(s, "To", " bob@example.net");
+	pcl_session_header(s, "Subject", " a folded\n\tsubject");
+	pcl_session_eoh(s);
+	pcl_session_body(s, (const unsigned char *)body, strlen(body));
+	pcl_session_eom(s, &d);
+	for (size_t i = 0; i < pcl_session_header_count(s); i++)
+		if (strcmp(pcl_session_header_get(s, i)->name,
+		           "DKIM-Signature") == 0 &&
+		    sig == NULL)
+			sig = strdup(pcl_session_header_get(s, i)->value);
+	pcl_session_free(s);
+	return sig;
+}
+
+/* expect_pass - the signature verifies as the receiver will see it,
+ * with d=domain */
+static void
+expect_pass(struct pcl_conf *c, const char *label, const char *sig,
+            const char *from, const char *domain)
+{
+	struct pcl_dkim_verify *v = pcl_dkim_verify_new(c->dkim, "check");
+
+	pcl_dkim_verify_header(v, "DKIM-Signature", sig);
+	pcl_dkim_verify_header(v, "From", from);
+	pcl_dkim_verify_header(v, "To", " bob@example.net");
+	pcl_dkim_verify_header(v, "Subject", " a folded\n\tsubject");
+	pcl_dkim_verify_eoh(v);
+	pcl_dkim_verify_body(v, (const unsigned char *)body, strlen(body));
+	pcl_dkim_verify_eom(v);
+	ck_assert_uint_eq(pcl_dkim_verify_count(v), 1);
+	ck_assert_msg(pcl_dkim_verify_sig(v, 0)->result == PCL_DKIM_PASS,
+	              "%s: got %s (%s), want pass", label,
+	              pcl_dkim_result_name(pcl_dkim_verify_sig(v, 0)->result),
+	              pcl_dkim_verify_sig(v, 0)->reason);
+	ck_assert_str_eq(pcl_dkim_verify_sig(v, 0)->domain, domain);
+	pcl_dkim_verify_free(v);
 }
 
 struct sign_case {
@@ -103,71 +166,138 @@ struct sign_case {
 };
 
 static const struct sign_case cases[] = {
-	{"internal client", "127.0.0.1", 40000, NULL, NULL,
-	 " Alice <alice@example.test>", true},
-	{"subdomain of the signing domain", "127.0.0.1", 40000, NULL, NULL,
-	 " bob@mail.example.test", true},
-	{"authenticated client", "192.0.2.10", 40000, NULL, "alice",
-	 " alice@example.test", true},
-	{"sendmail path", "127.0.0.1", 0, NULL, NULL, " root@example.test",
-	 true},
-	{"submission service by daemon name", "192.0.2.10", 40000,
-	 "ORIGINATING", NULL, " alice@example.test", true},
-	{"inbound mail is never signed", "192.0.2.10", 40000, NULL, NULL,
-	 " alice@example.test", false},
-	{"a domain without a key", "127.0.0.1", 40000, NULL, NULL,
-	 " carol@example.org", false},
+    {"internal client", "127.0.0.1", 40000, NULL, NULL,
+     " Alice <alice@example.test>", true},
+    {"subdomain of the signing domain", "127.0.0.1", 40000, NULL, NULL,
+     " bob@mail.example.test", true},
+    {"authenticated client", "192.0.2.10", 40000, NULL, "alice",
+     " alice@example.test", true},
+    {"sendmail path", "127.0.0.1", 0, NULL, NULL, " root@example.test", true},
+    {"submission service by daemon name", "192.0.2.10", 40000, "ORIGINATING",
+     NULL, " alice@example.test", true},
+    {"inbound mail is never signed", "192.0.2.10", 40000, NULL, NULL,
+     " alice@example.test", false},
+    {"a domain without a key", "127.0.0.1", 40000, NULL, NULL,
+     " carol@example.org", false},
 };
 
 START_TEST(test_cases)
 {
 	const struct sign_case *tc = &cases[_i];
 	struct pcl_conf *c = load();
-	struct pcl_session *s = pcl_session_new(c);
-	struct pcl_dkim_verify *v;
-	const char *body = "Hello,\r\n\r\nthis is signed.\r\n";
-	const char *sig = NULL;
-	struct pcl_decision d;
+	char *sig = sign_one(c, tc->addr, tc->port, tc->daemon, tc->auth,
+	                     "alice@example.test", tc->from);
 
-	pcl_session_connect(s, tc->addr, NULL, tc->port, tc->daemon, &d);
-	pcl_session_helo(s, "mail.example.test", &d);
-	pcl_session_mail(s, "alice@example.test", tc->auth, &d);
-	pcl_session_rcpt(s, "bob@example.net", &d);
-	pcl_session_header(s, "From", tc->from);
-	pcl_session_header(s, "To", " bob@example.net");
-	pcl_session_header(s, "Subject", " a folded\n\tsubject");
-	pcl_session_eoh(s);
-	pcl_session_body(s, (const unsigned char *)body, strlen(body));
-	pcl_session_eom(s, &d);
-	for (size_t i = 0; i < pcl_session_header_count(s); i++)
-		if (strcmp(pcl_session_header_get(s, i)->name,
-		           "DKIM-Signature") == 0)
-			sig = pcl_session_header_get(s, i)->value;
 	ck_assert_msg((sig != NULL) == tc->want_signed, "%s: got %s, want %s",
 	              tc->label, sig ? "signed" : "unsigned",
 	              tc->want_signed ? "signed" : "unsigned");
-	if (sig) { /* the signature verifies, as the receiver will see it */
-		v = pcl_dkim_verify_new(c->dkim, "check");
-		pcl_dkim_verify_header(v, "DKIM-Signature", sig);
-		pcl_dkim_verify_header(v, "From", tc->from);
-		pcl_dkim_verify_header(v, "To", " bob@example.net");
-		pcl_dkim_verify_header(v, "Subject", " a folded\n\tsubject");
-		pcl_dkim_verify_eoh(v);
-		pcl_dkim_verify_body(v, (const unsigned char *)body,
-		                     strlen(body));
-		pcl_dkim_verify_eom(v);
-		ck_assert_uint_eq(pcl_dkim_verify_count(v), 1);
-		ck_assert_msg(pcl_dkim_verify_sig(v, 0)->result ==
-		                  PCL_DKIM_PASS,
-		              "%s: got %s (%s), want pass", tc->label,
-		              pcl_dkim_result_name(
-		                  pcl_dkim_verify_sig(v, 0)->result),
-		              pcl_dkim_verify_sig(v, 0)->reason);
-		ck_assert_str_eq(pcl_dkim_verify_sig(v, 0)->domain,
-		                 "example.test");
-		pcl_dkim_verify_free(v);
+	if (sig)
+		expect_pass(c, tc->label, sig, tc->from, "example.test");
+	free(sig);
+	pcl_conf_release(c);
+}
+END_TEST
+
+/* dkim_sign_address = sender: the envelope sender picks the key; the
+ * null sender falls back to From: */
+START_TEST(test_by_sender)
+{
+	struct pcl_conf *c = load_with("dkim_sign_address = sender\n");
+	char *sig;
+
+	sig = sign_one(c, "127.0.0.1", 40000, NULL, NULL, "alice@example.test",
+	               " carol@example.org");
+	ck_assert_msg(sig != NULL, "envelope sender's domain: unsigned");
+	expect_pass(c, "by sender", sig, " carol@example.org", "example.test");
+	free(sig);
+	sig = sign_one(c, "127.0.0.1", 40000, NULL, NULL, "carol@example.org",
+	               " alice@example.test");
+	ck_assert_msg(sig == NULL, "a sender without a key: signed");
+	sig = sign_one(c, "127.0.0.1", 40000, NULL, NULL, "",
+	               " alice@example.test");
+	ck_assert_msg(sig != NULL, "null sender: From: not used");
+	expect_pass(c, "null sender", sig, " alice@example.test",
+	            "example.test");
+	free(sig);
+	pcl_conf_release(c);
+}
+END_TEST
+
+/* dkim_sign_headers: h= names exactly the configured fields present,
+ * From once more (oversigned) */
+START_TEST(test_header_list)
+{
+	struct pcl_conf *c = load_with("dkim_sign_headers = from subject "
+	                               "x-absent\n");
+	char *sig = sign_one(c, "127.0.0.1", 40000, NULL, NULL,
+	                     "alice@example.test", " alice@example.test");
+	char *h;
+
+	ck_assert_ptr_nonnull(sig);
+	h = strstr(sig, " h=");
+	if (h == NULL)
+		h = strstr(sig, "\th=");
+	ck_assert_msg(h != NULL, "no h= in %s", sig);
+	h++;
+	ck_assert_msg(strncasecmp(h, "h=from:subject:from;", 20) == 0,
+	              "got %.40s", h);
+	expect_pass(c, "header list", sig, " alice@example.test",
+	            "example.test");
+	free(sig);
+	pcl_conf_release(c);
+}
+END_TEST
+
+/* Bad signing options are config errors, with the key named */
+START_TEST(test_option_errors)
+{
+	static const struct {
+		const char *line, *want;
+	} bad[] = {
+	    {"dkim_sign_headers = To, Subject\n", "From must be signed"},
+	    {"dkim_sign_headers = From, Sub*ject\n", "bad header name"},
+	    {"dkim_sign_address = envelope\n", "want from or sender"},
+	};
+	char path[300], text[2048];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *errors = NULL;
+		FILE *fp;
+
+		pcl_format(path, sizeof(path), "%s/opt%d.conf", dir,
+		           (int)getpid());
+		pcl_format(text, sizeof(text),
+		           "dns_servers = %s\ndkim_sign_domain = example.test\n"
+		           "dkim_sign_selector = s\n"
+		           "dkim_sign_key = %s/rsa%d.key\n%s",
+		           fk->servers, dir, (int)getpid(), bad[i].line);
+		fp = fopen(path, "w");
+		ck_assert_ptr_nonnull(fp);
+		fputs(text, fp);
+		fclose(fp);
+		ck_assert_ptr_null(pcl_conf_load(path, NULL, 0, &errors));
+		ck_assert_msg(errors && strstr(errors, bad[i].want) &&
+		                  strstr(errors, ":5: "),
+		              "%s: got \"%s\", want \"%s\" at line 5",
+		              bad[i].line, errors ? errors : "", bad[i].want);
+		free(errors);
+		unlink(path);
 	}
-	pcl_session_free(s);
+}
+END_TEST
+
+/* The documented default header list is the library's own */
+START_TEST(test_default_headers)
+{
+	struct pcl_conf *c = load();
+	size_t n = 0;
+
+	for (; pcl_dkim_sign_default_headers[n] != NULL; n++) {
+		ck_assert_ptr_nonnull(c->sign_headers[n]);
+		ck_assert_str_eq(c->sign_headers[n],
+		                 pcl_dkim_sign_default_headers[n]);
+	}
+	ck_assert_ptr_null(c->sign_headers[n]);
 	pcl_conf_release(c);
 }
 END_TEST
@@ -184,8 +314,9 @@ START_TEST(test_key_mode)
 	pcl_format(text, sizeof(text), "%s/bad%d.conf", dir, (int)getpid());
 	fp = fopen(text, "w");
 	ck_assert_ptr_nonnull(fp);
-	fprintf(fp, "dns_servers = %s\ndkim_sign_domain = example.test\n"
-	            "dkim_sign_selector = s\ndkim_sign_key = %s\n",
+	fprintf(fp,
+	        "dns_servers = %s\ndkim_sign_domain = example.test\n"
+	        "dkim_sign_selector = s\ndkim_sign_key = %s\n",
 	        fk->servers, path);
 	fclose(fp);
 	ck_assert_ptr_null(pcl_conf_load(text, NULL, 0, &errors));
@@ -213,6 +344,10 @@ main(void)
 	tcase_add_loop_test(tc, test_cases, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_key_mode);
+	tcase_add_test(tc, test_by_sender);
+	tcase_add_test(tc, test_header_list);
+	tcase_add_test(tc, test_option_errors);
+	tcase_add_test(tc, test_default_headers);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
