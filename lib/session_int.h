@@ -125,6 +125,8 @@ struct pcl_session {
 	struct headers sign_hdrs;
 	struct pcl_dkim_signer_ctx *signers[PCL_SIGNERS_MAX];
 	size_t nsigners;
+	size_t sign_line; /* length of the body line being fed so far */
+	size_t sign_long; /* longest line over PCL_SMTP_LINE_MAX, or 0 */
 
 	/* end of message */
 	struct headers add; /* handed to the caller */

@@ -23,6 +23,9 @@
 #include "log.h"
 #include "session_int.h"
 
+/* the longest line SMTP allows, without CRLF (RFC 5321 4.5.3.1.6) */
+#define PCL_SMTP_LINE_MAX 998
+
 /* outgoing - is this message ours to sign */
 static bool
 outgoing(const struct pcl_session *s)
@@ -70,6 +73,23 @@ from_address(const char *value, char *out, size_t len)
 	return true;
 }
 
+/* long_lines - note lines longer than SMTP allows (RFC 5321 4.5.3.1.6):
+ * Postfix's smtp client breaks them on the way out
+ * (smtp_line_length_limit), after the signature was made */
+static void
+long_lines(struct pcl_session *s, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			s->sign_line = 0;
+			continue;
+		}
+		if (text[i] != '\r' && ++s->sign_line > PCL_SMTP_LINE_MAX &&
+		    s->sign_line > s->sign_long)
+			s->sign_long = s->sign_line;
+	}
+}
+
 /* pcl_sign_eoh - the From: address decides the keys; start a signing
  * context per key and replay the headers into it */
 void
@@ -102,6 +122,12 @@ pcl_sign_eoh(struct pcl_session *s)
 		                  "no key for %s", address);
 		return;
 	}
+	for (size_t j = 0; j < s->sign_hdrs.count; j++) {
+		s->sign_line = strlen(s->sign_hdrs.items[j].name) + 1;
+		long_lines(s, s->sign_hdrs.items[j].value,
+		           strlen(s->sign_hdrs.items[j].value));
+	}
+	s->sign_line = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct pcl_dkim_signer_ctx *ctx =
 		    pcl_dkim_sign_new(s->conf->dkim, who[i], &opts);
@@ -122,6 +148,8 @@ pcl_sign_eoh(struct pcl_session *s)
 void
 pcl_sign_body(struct pcl_session *s, const unsigned char *chunk, size_t len)
 {
+	if (s->nsigners > 0)
+		long_lines(s, (const char *)chunk, len);
 	for (size_t i = 0; i < s->nsigners; i++)
 		pcl_dkim_sign_body(s->signers[i], chunk, len);
 }
@@ -133,6 +161,17 @@ pcl_sign_eom(struct pcl_session *s)
 {
 	char value[PCL_DKIM_SIGN_VALUE_MAX];
 
+	if (s->nsigners > 0 && s->sign_long > 0) {
+		pcl_session_trace(s, PCL_STAGE_DATA, "dkim_sign", "long_line",
+		                  "a line of %zu bytes (more than %d)",
+		                  s->sign_long, PCL_SMTP_LINE_MAX);
+		pcl_log(LOG_WARNING,
+		        "%s: dkim_sign: a line of %zu bytes: an MTA that "
+		        "breaks lines over %d bytes (Postfix: "
+		        "smtp_line_length_limit) breaks the signature",
+		        *s->qid ? s->qid : "NOQUEUE", s->sign_long,
+		        PCL_SMTP_LINE_MAX);
+	}
 	for (size_t i = 0; i < s->nsigners; i++) {
 		if (pcl_dkim_sign_eom(s->signers[i], value, sizeof(value)) ==
 		    PCL_DKIM_SIGN_OK) {
@@ -159,6 +198,8 @@ pcl_sign_reset(struct pcl_session *s)
 	for (size_t i = 0; i < s->nsigners; i++)
 		pcl_dkim_sign_free(s->signers[i]);
 	s->nsigners = 0;
+	s->sign_line = 0;
+	s->sign_long = 0;
 	for (size_t i = 0; i < s->sign_hdrs.count; i++) {
 		free(s->sign_hdrs.items[i].name);
 		free(s->sign_hdrs.items[i].value);

@@ -248,6 +248,58 @@ START_TEST(test_header_list)
 }
 END_TEST
 
+/* long_line_note - sign a message whose body has one line of n bytes
+ * (fed in two chunks, split inside the line); the long_line trace
+ * entry's detail, or "" */
+static void
+long_line_note(struct pcl_conf *c, size_t n, char *note, size_t len)
+{
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_decision d;
+	char *line = malloc(n + 3);
+	bool signed_ = false;
+
+	ck_assert_ptr_nonnull(line);
+	memset(line, 'x', n);
+	memcpy(line + n, "\r\n", 3);
+	*note = '\0';
+	pcl_session_connect(s, "127.0.0.1", NULL, 40000, NULL, &d);
+	pcl_session_helo(s, "mail.example.test", &d);
+	pcl_session_mail(s, "alice@example.test", NULL, &d);
+	pcl_session_rcpt(s, "bob@example.net", &d);
+	pcl_session_header(s, "From", " alice@example.test");
+	pcl_session_eoh(s);
+	pcl_session_body(s, (const unsigned char *)line, n / 2);
+	pcl_session_body(s, (const unsigned char *)line + n / 2, n + 2 - n / 2);
+	pcl_session_eom(s, &d);
+	for (size_t i = 0; i < pcl_session_header_count(s); i++)
+		signed_ = signed_ || strcmp(pcl_session_header_get(s, i)->name,
+		                            "DKIM-Signature") == 0;
+	ck_assert_msg(signed_, "a line of %zu: not signed", n);
+	for (size_t i = 0; i < pcl_session_trace_count(s); i++)
+		if (strcmp(pcl_session_trace_get(s, i)->result, "long_line") ==
+		    0)
+			pcl_format(note, len, "%s",
+			           pcl_session_trace_get(s, i)->detail);
+	free(line);
+	pcl_session_free(s);
+}
+
+/* A line longer than SMTP allows is signed, and the trace says an MTA
+ * breaking it will break the signature; 998 bytes is fine */
+START_TEST(test_long_line)
+{
+	struct pcl_conf *c = load();
+	char note[256];
+
+	long_line_note(c, 998, note, sizeof(note));
+	ck_assert_str_eq(note, "");
+	long_line_note(c, 5000, note, sizeof(note));
+	ck_assert_str_eq(note, "a line of 5000 bytes (more than 998)");
+	pcl_conf_release(c);
+}
+END_TEST
+
 /* Bad signing options are config errors, with the key named */
 START_TEST(test_option_errors)
 {
@@ -348,6 +400,7 @@ main(void)
 	tcase_add_test(tc, test_header_list);
 	tcase_add_test(tc, test_option_errors);
 	tcase_add_test(tc, test_default_headers);
+	tcase_add_test(tc, test_long_line);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
