@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "dns.h"
 #include "util.h"
@@ -129,6 +130,78 @@ const char *pcl_dkim_key_algorithm(const struct pcl_dkim_key *key);
 
 /* pcl_dkim_key_bits - the RSA modulus size; 256 for Ed25519 */
 unsigned pcl_dkim_key_bits(const struct pcl_dkim_key *key);
+
+/*
+ * Key generation (dkim_genkey.c), for portcullis-genkey(8): a new key
+ * file in the form pcl_dkim_key_load reads, the public half in the form
+ * DNS publishes, and the TXT record text.
+ */
+
+enum pcl_dkim_keytype {
+	PCL_DKIM_RSA = 1, /* k=rsa, signs rsa-sha256 */
+	PCL_DKIM_ED25519, /* k=ed25519, signs ed25519-sha256 (RFC 8463) */
+};
+
+#define PCL_DKIM_RSA_BITS_DEFAULT 2048 /* RFC 8301: SHOULD be 2048 */
+#define PCL_DKIM_RSA_BITS_MIN 1024     /* RFC 8301: MUST be 1024 */
+#define PCL_DKIM_RSA_BITS_MAX 8192
+/* Room for a base64 public key and its NUL: RSA-8192's DER
+ * SubjectPublicKeyInfo is 1062 bytes, 1416 characters */
+#define PCL_DKIM_PUBKEY_MAX 2048
+/* Room for pcl_dkim_record_zone's text: a 253-byte name, the tags and
+ * that key, split into strings of 250 */
+#define PCL_DKIM_RECORD_MAX 4096
+
+struct pcl_dkim_genkey_opts {
+	enum pcl_dkim_keytype type;
+	unsigned bits;  /* RSA; 0: PCL_DKIM_RSA_BITS_DEFAULT. Ed25519: 0 */
+	bool replace;   /* replace an existing file: write a temporary file
+	                   in the same directory and rename it over the old
+	                   one; else an existing path is refused */
+	bool set_owner; /* give the file to uid:gid before the key is
+	                   written into it (needs root for another user) */
+	uid_t uid;
+	gid_t gid;
+};
+
+/* pcl_dkim_genkey - make a key pair and write the private key to path:
+ * unencrypted PKCS#8 PEM, mode 0600 from creation, fsynced; an existing
+ * path (a symlink too) is never written through. The DNS p= value
+ * (base64 of the DER SubjectPublicKeyInfo for RSA, of the raw 32-byte
+ * key for Ed25519) into pubkey, which PCL_DKIM_PUBKEY_MAX bytes fit.
+ * false with err (naming the file, never quoting key material), pubkey
+ * "" and no file left behind. */
+bool pcl_dkim_genkey(const char *path, const struct pcl_dkim_genkey_opts *opts,
+                     char *pubkey, size_t publen, char *err, size_t errlen);
+
+/* pcl_dkim_keytype_parse - "rsa" or "ed25519", any case; false when
+ * neither */
+bool pcl_dkim_keytype_parse(const char *text, enum pcl_dkim_keytype *type);
+
+/* pcl_dkim_keytype_name - the k= value: "rsa", "ed25519", or "unknown" */
+const char *pcl_dkim_keytype_name(enum pcl_dkim_keytype type);
+
+/* pcl_dkim_genkey_names_check - whether domain and selector can name a
+ * new key: RFC 6376's d= (at least two labels) and s=, labels of
+ * letters, digits and inner hyphens (RFC 5321 sub-domains), and
+ * "selector._domainkey.domain" at most 253 bytes; false with err */
+bool pcl_dkim_genkey_names_check(const char *domain, const char *selector,
+                                 char *err, size_t errlen);
+
+/* pcl_dkim_record_value - the TXT record's text, "v=DKIM1; k=rsa;
+ * p=..." (with "t=y; " before p= when testing); false when cut */
+bool pcl_dkim_record_value(char *out, size_t len, enum pcl_dkim_keytype type,
+                           const char *pubkey, bool testing);
+
+/* pcl_dkim_record_zone - the record as a zone-file line, no final
+ * newline: "selector._domainkey.domain. IN TXT ( "v=DKIM1; k=rsa; "
+ * "p=..." ... )", every quoted string at most 250 bytes (a TXT string
+ * holds 255), their concatenation pcl_dkim_record_value's text. false
+ * with err for a bad name or key text, or when out is too small. */
+bool pcl_dkim_record_zone(char *out, size_t len, const char *domain,
+                          const char *selector, enum pcl_dkim_keytype type,
+                          const char *pubkey, bool testing, char *err,
+                          size_t errlen);
 
 /* One key to sign with, read-only. */
 struct pcl_dkim_signer {

@@ -12,9 +12,9 @@
  * prompt: a passphrase callback says no, where OpenSSL's default one
  * would read the terminal.
  *
- * This is the only user of libcrypto in portcullis (it is a dependency
- * of libopendkim anyway). Key text is wiped before it is freed, and no
- * error text quotes it.
+ * This and dkim_genkey.c are portcullis's only users of libcrypto (a
+ * dependency of libopendkim anyway). Key text is wiped before it is
+ * freed, and no error text quotes it.
  */
 #include "config.h"
 

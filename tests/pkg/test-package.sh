@@ -42,6 +42,7 @@ REPO=${1:-$(cd "$PKG_DIR/../.." && pwd)}
 # The paths the package installs and the names it uses.
 PKG=portcullis
 BIN=/usr/sbin/portcullis
+GENKEY=/usr/sbin/portcullis-genkey
 CONF=/etc/portcullis/portcullis.conf
 UNIT=/lib/systemd/system/portcullis.service
 TMPFILES=/usr/lib/tmpfiles.d/portcullis.conf
@@ -323,8 +324,9 @@ if [ -s "$PKG_WORK/lintian.log" ]; then
 fi
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\.||')
-for f in "$BIN" "$CONF" "$UNIT" "$TMPFILES" \
-	/usr/share/man/man8/portcullis.8.gz /usr/share/man/man5/portcullis.conf.5.gz; do
+for f in "$BIN" "$GENKEY" "$CONF" "$UNIT" "$TMPFILES" \
+	/usr/share/man/man8/portcullis.8.gz /usr/share/man/man8/portcullis-genkey.8.gz \
+	/usr/share/man/man5/portcullis.conf.5.gz; do
 	e2e_check "the package has $f" grep -qx -- "$f" <<<"$contents"
 done
 e2e_check "$CONF is a conffile" grep -qx -- "$CONF" <(dpkg-deb -I "$deb" conffiles 2>/dev/null)
@@ -357,6 +359,26 @@ e2e_check "the unit's user can read the configuration (portcullis -n as it)" \
 	pkg_as_unit "$BIN" -n
 e2e_check "portcullis -d shows the packaged socket" \
 	grep -qx "milter_socket = unix:$SOCK" <("$BIN" -d 2>/dev/null)
+
+# A signing key as portcullis-genkey(8) tells the admin to make one, in a
+# directory of the work area: the unit's user must be able to load it.
+gk_key=$PKG_WORK/keys/pkgtest._domainkey.example.test.key
+if "$GENKEY" -d example.test -s pkgtest -u portcullis -D "$PKG_WORK/keys" \
+	>"$PKG_WORK/genkey.out" 2>"$PKG_WORK/genkey.err"; then
+	e2e_ok "portcullis-genkey -u portcullis makes a key"
+else
+	pkg_tail "portcullis-genkey" "$PKG_WORK/genkey.err"
+	e2e_not_ok "portcullis-genkey -u portcullis makes a key"
+fi
+e2e_check "the key is portcullis:portcullis 600" \
+	test "$(stat -c '%U:%G %a' "$gk_key" 2>/dev/null)" = "portcullis:portcullis 600"
+{
+	printf 'dns_servers = 127.0.0.1:9\nspf_verify = no\n'
+	sed -n 's/^#    \(dkim_sign_[a-z]* = .*\)$/\1/p' "$PKG_WORK/genkey.out"
+} >"$PKG_WORK/genkey.conf"
+chmod 644 "$PKG_WORK/genkey.conf"
+e2e_check "the unit's user signs with the new key (portcullis -n as it)" \
+	pkg_as_unit "$BIN" -n -c "$PKG_WORK/genkey.conf"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	out=$(systemd-analyze verify --man=no "$UNIT" 2>&1)
 	e2e_check "systemd-analyze verify $UNIT" test -z "$out"
@@ -455,7 +477,7 @@ fi
 status=$(dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null)
 e2e_check "dpkg: $PKG is not installed, no config-files left (${status:-not known to dpkg})" \
 	test -z "$status" -o "${status##* }" = not-installed
-for f in "$BIN" /etc/portcullis "$SOCK_DIR" "$UNIT" "$TMPFILES" \
+for f in "$BIN" "$GENKEY" /etc/portcullis "$SOCK_DIR" "$UNIT" "$TMPFILES" \
 	/etc/systemd/system/multi-user.target.wants/portcullis.service; do
 	e2e_check "gone: $f" test ! -e "$f" -a ! -L "$f"
 done
