@@ -33,6 +33,9 @@ system's resolver.
       FILE (as for headers): "SIG N b=B pass|fail"
   authcheck.py unsink FILE
       print the message of a smtp-sink file as Postfix sent it
+  authcheck.py only FILE N
+      print that message with only its Nth DKIM-Signature field (1 is
+      the first), every other one removed with its folded lines
 """
 
 import re
@@ -318,8 +321,23 @@ def cmd_unsink(path):
     sys.stdout.buffer.write(read_message(path))
 
 
+def cmd_only(path, nth):
+    data = read_message(path).replace(b"\r\n", b"\n")
+    head, sep, body = data.partition(b"\n\n")
+    out, n, keep = [], 0, True
+    for line in head.split(b"\n"):
+        if line[:1] not in (b" ", b"\t"):
+            keep = True
+            if line.lower().startswith(b"dkim-signature:"):
+                n += 1
+                keep = n == int(nth)
+        if keep:
+            out.append(line)
+    sys.stdout.buffer.write(b"\n".join(out) + sep + body)
+
+
 def main(argv):
-    cmds = {"headers": (cmd_headers, 1, 1), "spf": (cmd_spf, 0, 0),
+    cmds = {"only": (cmd_only, 2, 2), "headers": (cmd_headers, 1, 1), "spf": (cmd_spf, 0, 0),
             "sign": (cmd_sign, 5, 6), "verify": (cmd_verify, 1, 1),
             "unsink": (cmd_unsink, 1, 1)}
     if len(argv) < 2 or argv[1] not in cmds:

@@ -51,10 +51,20 @@
 #   e2e_dns_zone ZONE [TTL]       write $E2E_DNS_DIR/ZONE.zone (SOA, NS
 #                                 added) from the records on stdin; print
 #                                 its path
-#   e2e_dns_start [--drop ZONE]... [--servfail ZONE]... ZONEFILE...
-#                                 start unbound (bails when it cannot);
+#   e2e_dns_start [--drop ZONE]... [--servfail ZONE]... [--port53]
+#                 ZONEFILE...     start unbound (bails when it cannot);
 #                                 the zone's name is the file's $ORIGIN,
-#                                 else its name without ".zone"
+#                                 else its name without ".zone";
+#                                 --port53: also on $E2E_DNS_LIBC_ADDR:53,
+#                                 for e2e_dns_libc
+#   e2e_dns_libc CMD [ARG]...     run CMD with the libc resolver asking
+#                                 unbound (started with --port53): in a
+#                                 private mount namespace whose
+#                                 /etc/resolv.conf names only
+#                                 $E2E_DNS_LIBC_ADDR (the system's file is
+#                                 not touched); for programs that take
+#                                 no server or port, like
+#                                 opendkim-testmsg
 #   e2e_dns_stop                  stop it (also run at exit)
 #   e2e_dns_query NAME [TYPE]     ask it directly (python3, no resolver
 #                                 library): "RCODE" then "TYPE DATA" lines,
@@ -67,10 +77,11 @@
 #                                 SECRET (any case) but the allowed ones
 #                                 and unbound's own files
 # Variables: E2E_DNS_DIR E2E_DNS_PORT E2E_DNS_SERVER (127.0.0.1:PORT)
-# E2E_DNS_CONF E2E_DNS_LOG E2E_DNS_PID.
+# E2E_DNS_CONF E2E_DNS_LOG E2E_DNS_PID E2E_DNS_LIBC_ADDR.
 
 : "${E2E_DNS_START_TIMEOUT:=10}" # seconds for unbound to answer after start
 : "${E2E_DNS_STOP_TIMEOUT:=5}"   # seconds for unbound to exit on SIGTERM
+: "${E2E_DNS_LIBC_ADDR:=127.0.0.154}" # --port53: where unbound also listens, port 53
 E2E_DNS_PID=
 E2E_DNS_MARK=0
 
@@ -140,15 +151,16 @@ _e2e_dns_zone_name() {
 
 # _e2e_dns_write_conf DEAD_PORT DROP SERVFAIL FILE... - write unbound.conf (DROP, SERVFAIL: space-separated zones)
 _e2e_dns_write_conf() {
-	local dead=$1 drop=$2 servfail=$3 z f
-	shift 3
+	local dead=$1 drop=$2 servfail=$3 port53=$4 z f
+	shift 4
 	{
 		cat <<EOF
 # unbound for the portcullis e2e tests: authoritative for test zones on
 # loopback, no internet access of any kind.
 server:
 	interface: 127.0.0.1@$E2E_DNS_PORT
-	port: $E2E_DNS_PORT
+${port53:+	interface: $E2E_DNS_LIBC_ADDR@53
+}	port: $E2E_DNS_PORT
 	do-ip4: yes
 	do-ip6: no
 	do-udp: yes
@@ -292,9 +304,10 @@ _e2e_dns_hook_exit() {
 
 # e2e_dns_start [--drop ZONE]... [--servfail ZONE]... ZONEFILE... - start unbound for these zones; bail if it fails
 e2e_dns_start() {
-	local drop="" servfail="" dead first
+	local drop="" servfail="" port53="" dead first
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--port53) port53=yes ;;
 		--drop) drop="$drop $2"; shift ;;
 		--servfail) servfail="$servfail $2"; shift ;;
 		--) shift; break ;;
@@ -311,7 +324,7 @@ e2e_dns_start() {
 	E2E_DNS_PORT=$(_e2e_dns_free_port) || e2e_bail "dns: no free port"
 	dead=$(_e2e_dns_free_port) || e2e_bail "dns: no free port"
 	E2E_DNS_SERVER=127.0.0.1:$E2E_DNS_PORT
-	_e2e_dns_write_conf "$dead" "$drop" "$servfail" "$@"
+	_e2e_dns_write_conf "$dead" "$drop" "$servfail" "$port53" "$@"
 	if ! unbound-checkconf "$E2E_DNS_CONF" >"$E2E_DNS_DIR/checkconf.out" 2>&1; then
 		e2e_diag "$(cat "$E2E_DNS_DIR/checkconf.out")"
 		e2e_bail "dns: unbound-checkconf $E2E_DNS_CONF"
@@ -330,6 +343,14 @@ e2e_dns_start() {
 	printf '# dns: unbound pid %s on %s, zones:%s%s%s\n' "$E2E_DNS_PID" "$E2E_DNS_SERVER" \
 		"$(for f in "$@"; do printf ' %s' "$(_e2e_dns_zone_name "$f")"; done)" \
 		"${drop:+, dropped:$drop}" "${servfail:+, SERVFAIL:$servfail}"
+}
+
+# e2e_dns_libc CMD [ARG]... - run CMD with the libc resolver asking unbound's --port53 address
+e2e_dns_libc() {
+	printf 'nameserver %s\noptions attempts:1 timeout:2\n' "$E2E_DNS_LIBC_ADDR" >"$E2E_DNS_DIR/resolv.conf"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare --mount sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+		"$E2E_DNS_DIR/resolv.conf" "$@"
 }
 
 # e2e_dns_stop - stop unbound (bounded); true if it was running
