@@ -326,7 +326,11 @@ fi
 contents=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\.||')
 for f in "$BIN" "$GENKEY" "$CONF" "$UNIT" "$TMPFILES" \
 	/usr/share/man/man8/portcullis.8.gz /usr/share/man/man8/portcullis-genkey.8.gz \
-	/usr/share/man/man5/portcullis.conf.5.gz; do
+	/usr/share/man/man5/portcullis.conf.5.gz \
+	/usr/share/doc/portcullis/MIGRATION.md.gz \
+	/usr/share/doc/portcullis/examples/dkim-sign-opendkim.conf \
+	/usr/share/doc/portcullis/examples/opendkim/KeyTable \
+	/usr/share/doc/portcullis/examples/main.cf.snippet; do
 	e2e_check "the package has $f" grep -qx -- "$f" <<<"$contents"
 done
 e2e_check "$CONF is a conffile" grep -qx -- "$CONF" <(dpkg-deb -I "$deb" conffiles 2>/dev/null)
