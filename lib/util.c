@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "util.h"
 
@@ -107,4 +110,32 @@ pcl_strip_brackets(char *dst, size_t len, const char *src)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	return true;
+}
+
+/* pcl_tcp_nodelay_listeners - TCP_NODELAY on every listening TCP socket
+ * among the first 256 descriptors; libmilter does not hand out its
+ * socket, and connections accepted on it inherit the option (Linux) */
+int
+pcl_tcp_nodelay_listeners(void)
+{
+	const int on = 1;
+	int n = 0;
+
+	for (int fd = 0; fd < 256; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t sslen = sizeof(ss);
+		int listening = 0;
+		socklen_t len = sizeof(listening);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+		               &len) != 0 ||
+		    !listening ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) ==
+		    0)
+			n++;
+	}
+	return n;
 }

@@ -45,4 +45,8 @@ char *pcl_strdup(const char *s);
  * the result does not fit */
 bool pcl_strip_brackets(char *dst, size_t len, const char *src);
 
+/* pcl_tcp_nodelay_listeners - set TCP_NODELAY on the process's
+ * listening TCP sockets (descriptors below 256); how many were set */
+int pcl_tcp_nodelay_listeners(void);
+
 #endif

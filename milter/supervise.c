@@ -330,6 +330,16 @@ milter_open(const struct reloader *rl, struct stat *sockstat)
 		                       "inet6:port@host)");
 		return -1;
 	}
+	/* libmilter sends each reply of end-of-message (a header to add,
+	 * then the verdict) in a write of its own; with Nagle's algorithm
+	 * the second waits for the MTA's delayed ACK (about 40 ms on
+	 * Linux), once per message. The connections libmilter accepts
+	 * inherit TCP_NODELAY from its listening socket. */
+	if (path == NULL && pcl_tcp_nodelay_listeners() < 1)
+		pcl_log(LOG_WARNING,
+		        "milter socket %s: cannot set TCP_NODELAY "
+		        "(replies may wait for delayed ACKs)",
+		        rl->socket);
 	if (path != NULL && lstat(path, sockstat) != 0)
 		memset(sockstat, 0, sizeof(*sockstat));
 	return 0;

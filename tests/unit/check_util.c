@@ -9,6 +9,11 @@
 #include "config.h"
 
 #include <check.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,10 +350,59 @@ util_suite(void)
 	tcase_add_loop_test(tt, test_trim, 0, COUNT(trim_cases));
 	tcase_add_loop_test(tt, test_lower, 0, COUNT(lower_cases));
 	tcase_add_test(tt, test_strdup);
+	tcase_add_test(tt, test_tcp_nodelay);
 	suite_add_tcase(s, tb);
 	suite_add_tcase(s, tt);
 	return s;
 }
+
+/* nodelay_of - TCP_NODELAY of a connection accepted on listener l */
+static int
+nodelay_of(int l)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int c, a, v = -1;
+
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, len), 0);
+	a = accept(l, NULL, NULL);
+	ck_assert_int_ge(a, 0);
+	len = sizeof(v);
+	ck_assert_int_eq(getsockopt(a, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+	close(a);
+	close(c);
+	return v;
+}
+
+/* The listening TCP socket gets TCP_NODELAY and the connections
+ * accepted on it inherit it; a unix listener and a connected socket
+ * are left alone (the fix for one delayed-ACK stall per message over
+ * inet: milter sockets) */
+START_TEST(test_tcp_nodelay)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int l = socket(AF_INET, SOCK_STREAM, 0),
+	    u = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(l, 4), 0);
+	ck_assert_int_eq(nodelay_of(l), 0);
+	pcl_format(sun.sun_path, sizeof(sun.sun_path), "/tmp/check_util.%d",
+	           (int)getpid());
+	unlink(sun.sun_path);
+	ck_assert_int_eq(bind(u, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(u, 4), 0);
+	ck_assert_int_eq(pcl_tcp_nodelay_listeners(), 1);
+	ck_assert_int_eq(nodelay_of(l), 1);
+	unlink(sun.sun_path);
+	close(u);
+	close(l);
+}
+END_TEST
 
 /* main - run the suite; exit status is the verdict */
 int
