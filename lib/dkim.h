@@ -165,8 +165,11 @@ struct pcl_dkim_genkey_opts {
 };
 
 /* pcl_dkim_genkey - make a key pair and write the private key to path:
- * unencrypted PKCS#8 PEM, mode 0600 from creation, fsynced; an existing
- * path (a symlink too) is never written through. The DNS p= value
+ * unencrypted PKCS#8 PEM, mode 0600 from creation, fsynced, into a
+ * temporary file beside path that is read back with pcl_dkim_key_load
+ * before it takes the name (link(2), or rename(2) over the old key
+ * with replace); an existing path (a symlink too) is never written
+ * through, and a failure leaves an old key as it was. The DNS p= value
  * (base64 of the DER SubjectPublicKeyInfo for RSA, of the raw 32-byte
  * key for Ed25519) into pubkey, which PCL_DKIM_PUBKEY_MAX bytes fit.
  * false with err (naming the file, never quoting key material), pubkey

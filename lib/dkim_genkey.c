@@ -6,13 +6,14 @@
  * interface and writes it as unencrypted PKCS#8 PEM, what `openssl
  * genpkey` writes and pcl_dkim_key_load and libopendkim read.
  *
- * The file: created with O_EXCL and O_NOFOLLOW, so an existing file or
- * a symlink planted in its place is never written through; mode 0600
- * from the start; given to its owner before a key byte is in it;
- * fsynced. Replacing a key writes a temporary file in the same
- * directory and renames it over the old one, so the daemon, reloading
- * meanwhile, reads the old key or the new, never half of one. On any
- * failure the file made is removed.
+ * The file: always written first as a temporary file beside its name
+ * (mkostemp: O_EXCL, never through a symlink), mode 0600 from the
+ * start, given to its owner before a key byte is in it, fsynced, and
+ * read back as the daemon reads keys. Only then does it get its name:
+ * link(2) for a new key, which fails rather than replace anything, or
+ * rename(2) over the old key, so a daemon reloading meanwhile reads the
+ * old key or the new, never half of one. On any failure the temporary
+ * file is removed and an old key is left as it was.
  *
  * The public half comes back as DNS wants it: for RSA the base64 of the
  * DER SubjectPublicKeyInfo (RFC 6376 3.6.1), for Ed25519 the base64 of
@@ -202,35 +203,19 @@ dir_sync(const char *path)
 	}
 }
 
-/* file_create - a new, empty file at path (replace: a temporary file
- * beside it, its name into tmp); the descriptor, or -1 with err */
+/* temp_create - a new, empty file beside path (mkostemp: O_EXCL, mode
+ * 0600, a name nobody guessed first), its name into tmp; the
+ * descriptor, or -1 with err */
 static int
-file_create(const char *path, bool replace, char *tmp, size_t tmplen, char *err,
+temp_create(const char *path, char *tmp, size_t tmplen, char *err,
             size_t errlen)
 {
 	int fd;
 
-	if (!replace) {
-		fd = open(path,
-		          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
-		              O_NOCTTY,
-		          0600);
-		if (fd < 0 && errno == EEXIST)
-			pcl_format(err, errlen,
-			           "key file %s already exists; it was left "
-			           "alone",
-			           path);
-		else if (fd < 0)
-			pcl_format(err, errlen,
-			           "key file %s: cannot create: %s", path,
-			           strerror(errno));
-		return fd;
-	}
 	if (!pcl_format(tmp, tmplen, "%s.XXXXXX", path)) {
 		pcl_format(err, errlen, "key file %s: path too long", path);
 		return -1;
 	}
-	/* mkostemp: O_EXCL and mode 0600, a name nobody guessed first */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		pcl_format(err, errlen,
@@ -240,21 +225,71 @@ file_create(const char *path, bool replace, char *tmp, size_t tmplen, char *err,
 	return fd;
 }
 
-/* key_store - write pkey to path as pcl_dkim_genkey promises; false
- * with err and nothing left behind */
+/* read_back - the written file loads as the daemon will load it, with
+ * the type and size asked for; false with err */
 static bool
-key_store(const char *path, const struct pcl_dkim_genkey_opts *o,
+read_back(const char *tmp, const char *path, enum pcl_dkim_keytype type,
+          unsigned bits, char *err, size_t errlen)
+{
+	struct pcl_dkim_key *key = pcl_dkim_key_load(tmp, err, errlen);
+	const char *want =
+	    type == PCL_DKIM_ED25519 ? "ed25519-sha256" : "rsa-sha256";
+	bool ok;
+
+	if (key == NULL)
+		return false;
+	ok = strcmp(pcl_dkim_key_algorithm(key), want) == 0 &&
+	     (type == PCL_DKIM_ED25519 || pcl_dkim_key_bits(key) == bits);
+	if (!ok)
+		pcl_format(err, errlen,
+		           "key file %s: read back as %s of %u bits, want %s",
+		           path, pcl_dkim_key_algorithm(key),
+		           pcl_dkim_key_bits(key), want);
+	pcl_dkim_key_free(key);
+	return ok;
+}
+
+/* publish - give the finished temporary file its name: rename over an
+ * old key (replace), else link, which never replaces anything */
+static bool
+publish(const char *tmp, const char *path, bool replace, char *err,
+        size_t errlen)
+{
+	if (replace) {
+		if (rename(tmp, path) == 0)
+			return true;
+		pcl_format(err, errlen, "key file %s: cannot replace it: %s",
+		           path, strerror(errno));
+		return false;
+	}
+	if (link(tmp, path) == 0) {
+		unlink(tmp);
+		return true;
+	}
+	if (errno == EEXIST)
+		pcl_format(err, errlen,
+		           "key file %s already exists; it was left alone",
+		           path);
+	else
+		pcl_format(err, errlen, "key file %s: cannot create: %s", path,
+		           strerror(errno));
+	return false;
+}
+
+/* key_store - write pkey to path as pcl_dkim_genkey promises: always
+ * into a temporary file first, read back, then named; false with err
+ * and nothing left behind (an old key untouched) */
+static bool
+key_store(const char *path, const struct pcl_dkim_genkey_opts *o, unsigned bits,
           EVP_PKEY *pkey, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX] = "";
-	const char *made = NULL; /* the file to remove on failure */
 	bool ok = false;
 	int fd;
 
-	fd = file_create(path, o->replace, tmp, sizeof(tmp), err, errlen);
+	fd = temp_create(path, tmp, sizeof(tmp), err, errlen);
 	if (fd < 0)
 		return false;
-	made = o->replace ? tmp : path;
 	/* umask can only take bits away; say 0600 outright all the same */
 	if (fchmod(fd, 0600) != 0) {
 		pcl_format(err, errlen, "key file %s: cannot chmod: %s", path,
@@ -281,19 +316,17 @@ key_store(const char *path, const struct pcl_dkim_genkey_opts *o,
 		goto out;
 	}
 	fd = -1;
-	if (o->replace && rename(tmp, path) != 0) {
-		pcl_format(err, errlen, "key file %s: cannot replace it: %s",
-		           path, strerror(errno));
+	if (!read_back(tmp, path, o->type, bits, err, errlen) ||
+	    !publish(tmp, path, o->replace, err, errlen))
 		goto out;
-	}
-	made = NULL;
+	*tmp = '\0';
 	dir_sync(path);
 	ok = true;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (made != NULL)
-		unlink(made);
+	if (*tmp)
+		unlink(tmp);
 	return ok;
 }
 
@@ -365,7 +398,7 @@ pcl_dkim_genkey(const char *path, const struct pcl_dkim_genkey_opts *opts,
 	/* the public half first: a failure there leaves no file */
 	if (!pubkey_encode(pkey, opts->type, path, pubkey, publen, err,
 	                   errlen) ||
-	    !key_store(path, opts, pkey, err, errlen))
+	    !key_store(path, opts, bits, pkey, err, errlen))
 		goto out;
 	ok = true;
 out:

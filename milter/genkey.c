@@ -435,6 +435,17 @@ dir_prepare(const char *dir, bool create, const struct owner *o, char *err,
 		pcl_format(err, errlen, "%s: not a directory", dir);
 		return false;
 	}
+	/* root, the caller, or the key's own user (OpenDKIM's layout:
+	 * keys in a directory of the daemon's user) */
+	if (st.st_uid != 0 && st.st_uid != geteuid() &&
+	    !(o->set && st.st_uid == o->uid)) {
+		pcl_format(err, errlen,
+		           "directory %s belongs to uid %ld: its owner could "
+		           "replace the key; use a directory owned by root, "
+		           "by you, or by the -u user",
+		           dir, (long)st.st_uid);
+		return false;
+	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		pcl_format(err, errlen,
 		           "directory %s is writable by group or others (mode "
@@ -452,30 +463,6 @@ dir_prepare(const char *dir, bool create, const struct owner *o, char *err,
 		        IDENT, o->name, dir, (long)st.st_uid, (long)st.st_gid,
 		        (unsigned)(st.st_mode & 07777), o->group, dir, dir);
 	return true;
-}
-
-/* key_check - read the key back as the daemon will; false with err */
-static bool
-key_check(const char *path, const struct args *a, unsigned bits, char *err,
-          size_t errlen)
-{
-	struct pcl_dkim_key *key = pcl_dkim_key_load(path, err, errlen);
-	const char *want =
-	    a->type == PCL_DKIM_RSA ? "rsa-sha256" : "ed25519-sha256";
-	bool ok;
-
-	if (key == NULL)
-		return false;
-	ok = strcmp(pcl_dkim_key_algorithm(key), want) == 0 &&
-	     (a->type != PCL_DKIM_RSA || pcl_dkim_key_bits(key) == bits);
-	if (!ok)
-		pcl_format(err, errlen,
-		           "key file %s: read back as %s of %u "
-		           "bits, want %s",
-		           path, pcl_dkim_key_algorithm(key),
-		           pcl_dkim_key_bits(key), want);
-	pcl_dkim_key_free(key);
-	return ok;
 }
 
 /* print_result - the record, then where each line goes */
@@ -538,8 +525,7 @@ print_result(const struct args *a, const char *path, unsigned bits,
 
 /* notes - advice on standard error that is no error */
 static void
-notes(const struct args *a, unsigned bits, const struct owner *o,
-      const char *path)
+notes(const struct args *a, unsigned bits, uid_t owner, const char *path)
 {
 	if (a->type == PCL_DKIM_RSA && bits < PCL_DKIM_RSA_BITS_DEFAULT)
 		fprintf(stderr,
@@ -551,12 +537,27 @@ notes(const struct args *a, unsigned bits, const struct owner *o,
 		        "%s: note: verifiers need only handle RSA keys up to "
 		        "4096 bits (RFC 8301); some will fail this one\n",
 		        IDENT);
-	if (!o->set && geteuid() == 0)
+	if (owner == 0)
 		fprintf(stderr,
 		        "%s: note: %s belongs to root, but the daemon reads "
 		        "keys as its own user: add -u portcullis (the Debian "
 		        "package's user), or chown the file\n",
 		        IDENT, path);
+}
+
+/* owner_name - "user:group" of a file, names or numbers */
+static void
+owner_name(const struct stat *st, char *out, size_t len)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	struct group *gr = getgrgid(st->st_gid);
+	char user[64], group[64];
+
+	if (pw == NULL || !pcl_copy(user, sizeof(user), pw->pw_name))
+		pcl_format(user, sizeof(user), "%ld", (long)st->st_uid);
+	if (gr == NULL || !pcl_copy(group, sizeof(group), gr->gr_name))
+		pcl_format(group, sizeof(group), "%ld", (long)st->st_gid);
+	pcl_format(out, len, "%s:%s", user, group);
 }
 
 /* generate - the work once the arguments are good; an exit status */
@@ -596,22 +597,24 @@ generate(const struct args *a, char *err, size_t errlen)
 	opts.set_owner = o.set;
 	opts.uid = o.uid;
 	opts.gid = o.gid;
-	if (!pcl_dkim_genkey(path, &opts, pubkey, sizeof(pubkey), err,
-	                     errlen) ||
-	    !key_check(path, a, bits, err, errlen))
-		return GENKEY_EXIT_ERROR;
-	if (o.set) {
-		pcl_format(owner, sizeof(owner), "%s:%s", o.name, o.group);
-	} else {
-		struct passwd *pw = getpwuid(geteuid());
-
-		if (pw == NULL || !pcl_copy(owner, sizeof(owner), pw->pw_name))
-			pcl_format(owner, sizeof(owner), "uid %ld",
-			           (long)geteuid());
+	/* a replaced key keeps its owner (the daemon's user) unless -u
+	 * names another */
+	if (a->force && !o.set && lstat(path, &st) == 0 &&
+	    (st.st_uid != geteuid() || st.st_gid != getegid())) {
+		opts.set_owner = true;
+		opts.uid = st.st_uid;
+		opts.gid = st.st_gid;
 	}
+	if (!pcl_dkim_genkey(path, &opts, pubkey, sizeof(pubkey), err, errlen))
+		return GENKEY_EXIT_ERROR;
+	if (lstat(path, &st) != 0) {
+		pcl_format(err, errlen, "%s: %s", path, strerror(errno));
+		return GENKEY_EXIT_ERROR;
+	}
+	owner_name(&st, owner, sizeof(owner));
 	if (!print_result(a, path, bits, owner, pubkey, err, errlen))
 		return GENKEY_EXIT_ERROR;
-	notes(a, bits, &o, path);
+	notes(a, bits, st.st_uid, path);
 	return GENKEY_EXIT_OK;
 }
 

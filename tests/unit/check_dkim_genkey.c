@@ -358,7 +358,7 @@ static const struct refuse_case refuse_cases[] = {
      "no/k.key",
      {PCL_DKIM_RSA, 1024, false, false, 0, 0},
      2048,
-     "cannot create: No such file"},
+     "cannot create a temporary file beside it: No such file"},
     {"no directory, replace",
      "no/k.key",
      {PCL_DKIM_ED25519, 0, true, false, 0, 0},

@@ -250,6 +250,20 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 		grep -q "warning: user nobody cannot enter directory.*chgrp $group " "$tmp/err.txt"
 	ok "-u no-such-user is an error, status 1" status 1 \
 		"$gen" -d example.test -s v -D "$tmp/ukeys" -u no-such-user-here
+	ok "-f without -u replaces the key of nobody, status 0" status 0 \
+		"$gen" -d example.test -s u -a ed25519 -D "$tmp/ukeys" -f
+	ok "... and the new key still belongs to nobody:$group, mode 600" test \
+		"$(stat -c '%U:%G %a' "$tmp/ukeys/u._domainkey.example.test.key")" = \
+		"nobody:$group 600"
+	ok "... with no temporary file left" test "$(find "$tmp/ukeys" -type f | wc -l)" -eq 1
+	mkdir -m 755 "$tmp/theirs"
+	chown nobody "$tmp/theirs"
+	ok "a directory owned by another user is refused, status 1" status 1 \
+		"$gen" -d example.test -s t -D "$tmp/theirs"
+	ok "... saying why" grep -q 'belongs to uid .*could replace the key' "$tmp/err.txt"
+	ok "... and no key is made there" test -z "$(ls -A "$tmp/theirs")"
+	ok "... but taken for a key of its owner (-u nobody), status 0" status 0 \
+		"$gen" -d example.test -s t -a ed25519 -D "$tmp/theirs" -u nobody
 else
 	skip "-u nobody" "not root"
 fi
