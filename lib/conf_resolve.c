@@ -297,7 +297,6 @@ resolve_signing(struct pcl_conf *c, struct errs *e)
 	if (!pcl_dkim_sign_prepare(c->dkim, (unsigned long)c->dkim_sign_expire,
 	                           err, sizeof(err)))
 		pcl_conf_errs_add(e, where, line, err);
-	resolve_sign_options(c, e);
 }
 
 /* resolve_auth - authserv-id and the DKIM library */
@@ -362,6 +361,7 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 	resolve_dbl(c, e);
 	resolve_dns(c, e);
 	resolve_auth(c, e);
+	resolve_sign_options(c, e); /* checked with signing off too */
 	if (c->helo_own_names.count == 0 && c->myhostname) {
 		pcl_conf_words_split(c->myhostname, &c->helo_own_names);
 		pcl_conf_set_text(c, "helo_own_names", c->myhostname);

@@ -166,8 +166,8 @@ pcl_sign_eom(struct pcl_session *s)
 		                  "a line of %zu bytes (more than %d)",
 		                  s->sign_long, PCL_SMTP_LINE_MAX);
 		pcl_log(LOG_WARNING,
-		        "%s: dkim_sign: a line of %zu bytes: an MTA that "
-		        "breaks lines over %d bytes (Postfix: "
+		        "%s: dkim_sign warning=long_line length=%zu limit=%d: "
+		        "an MTA that breaks longer lines (Postfix: "
 		        "smtp_line_length_limit) breaks the signature",
 		        *s->qid ? s->qid : "NOQUEUE", s->sign_long,
 		        PCL_SMTP_LINE_MAX);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -113,15 +114,18 @@ pcl_strip_brackets(char *dst, size_t len, const char *src)
 }
 
 /* pcl_tcp_nodelay_listeners - TCP_NODELAY on every listening TCP socket
- * among the first 256 descriptors; libmilter does not hand out its
- * socket, and connections accepted on it inherit the option (Linux) */
+ * of the process; libmilter does not hand out its socket, and
+ * connections accepted on it inherit the option (Linux) */
 int
 pcl_tcp_nodelay_listeners(void)
 {
 	const int on = 1;
+	long max = sysconf(_SC_OPEN_MAX);
 	int n = 0;
 
-	for (int fd = 0; fd < 256; fd++) {
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = 0; fd < max; fd++) {
 		struct sockaddr_storage ss;
 		socklen_t sslen = sizeof(ss);
 		int listening = 0;

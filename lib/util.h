@@ -1,5 +1,6 @@
 /*
- * util - bounded string helpers shared by every module
+ * util - bounded string helpers shared by every module, and one socket
+ * helper
  *
  * The project never uses strcpy/strcat/sprintf/strncpy/strncat. These
  * helpers copy and format into fixed buffers and say whether the result
@@ -46,7 +47,7 @@ char *pcl_strdup(const char *s);
 bool pcl_strip_brackets(char *dst, size_t len, const char *src);
 
 /* pcl_tcp_nodelay_listeners - set TCP_NODELAY on the process's
- * listening TCP sockets (descriptors below 256); how many were set */
+ * listening TCP sockets; how many were set (the one socket helper) */
 int pcl_tcp_nodelay_listeners(void);
 
 #endif

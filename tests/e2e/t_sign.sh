@@ -270,7 +270,7 @@ m=$(e2e_marker)
 send_internal "$DATA/sign_long.eml"
 delivered "lines over 998 bytes"
 e2e_check "lines over 998 bytes: signed all the same" test "$(sigs | wc -l)" -eq 2
-e2e_expect_milter_log 'dkim_sign: a line of 5000 bytes: .*smtp_line_length_limit' \
+e2e_expect_milter_log 'dkim_sign warning=long_line length=5000 limit=998: .*smtp_line_length_limit' \
 	"lines over 998 bytes: portcullis warns that the signature will break"
 e2e_check "lines over 998 bytes: Postfix broke them on the way out, as the warning says" \
 	test "$(awk '{ print length($0) }' "$F" | sort -n | tail -n 1)" -le 999

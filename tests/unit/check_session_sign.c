@@ -338,6 +338,28 @@ START_TEST(test_option_errors)
 }
 END_TEST
 
+/* The signing options are checked with signing off too */
+START_TEST(test_option_errors_unsigned)
+{
+	char path[300];
+	char *errors = NULL;
+	FILE *fp;
+
+	pcl_format(path, sizeof(path), "%s/off%d.conf", dir, (int)getpid());
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "dns_servers = %s\ndkim_sign_address = sendr\n",
+	        fk->servers);
+	fclose(fp);
+	ck_assert_ptr_null(pcl_conf_load(path, NULL, 0, &errors));
+	ck_assert_msg(errors && strstr(errors, ":2: ") &&
+	                  strstr(errors, "want from or sender"),
+	              "got \"%s\"", errors ? errors : "");
+	free(errors);
+	unlink(path);
+}
+END_TEST
+
 /* The documented default header list is the library's own */
 START_TEST(test_default_headers)
 {
@@ -399,6 +421,7 @@ main(void)
 	tcase_add_test(tc, test_by_sender);
 	tcase_add_test(tc, test_header_list);
 	tcase_add_test(tc, test_option_errors);
+	tcase_add_test(tc, test_option_errors_unsigned);
 	tcase_add_test(tc, test_default_headers);
 	tcase_add_test(tc, test_long_line);
 	tcase_set_timeout(tc, 20);

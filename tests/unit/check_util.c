@@ -332,30 +332,6 @@ START_TEST(test_strdup)
 }
 END_TEST
 
-/* util_suite - every test of the util module */
-static Suite *
-util_suite(void)
-{
-	Suite *s = suite_create("util");
-	TCase *tb = tcase_create("bounded");
-	TCase *tt = tcase_create("text");
-
-	tcase_add_loop_test(tb, test_copy, 0, COUNT(copy_cases));
-	tcase_add_loop_test(tb, test_format, 0, COUNT(format_cases));
-	tcase_add_test(tb, test_format_empty);
-	tcase_add_loop_test(tb, test_append, 0, COUNT(append_cases));
-	tcase_add_test(tb, test_append_len0);
-	tcase_add_test(tb, test_append_repeated);
-	tcase_add_loop_test(tb, test_strip_brackets, 0, COUNT(strip_cases));
-	tcase_add_loop_test(tt, test_trim, 0, COUNT(trim_cases));
-	tcase_add_loop_test(tt, test_lower, 0, COUNT(lower_cases));
-	tcase_add_test(tt, test_strdup);
-	tcase_add_test(tt, test_tcp_nodelay);
-	suite_add_tcase(s, tb);
-	suite_add_tcase(s, tt);
-	return s;
-}
-
 /* nodelay_of - TCP_NODELAY of a connection accepted on listener l */
 static int
 nodelay_of(int l)
@@ -403,6 +379,30 @@ START_TEST(test_tcp_nodelay)
 	close(l);
 }
 END_TEST
+
+/* util_suite - every test of the util module */
+static Suite *
+util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tb = tcase_create("bounded");
+	TCase *tt = tcase_create("text");
+
+	tcase_add_loop_test(tb, test_copy, 0, COUNT(copy_cases));
+	tcase_add_loop_test(tb, test_format, 0, COUNT(format_cases));
+	tcase_add_test(tb, test_format_empty);
+	tcase_add_loop_test(tb, test_append, 0, COUNT(append_cases));
+	tcase_add_test(tb, test_append_len0);
+	tcase_add_test(tb, test_append_repeated);
+	tcase_add_loop_test(tb, test_strip_brackets, 0, COUNT(strip_cases));
+	tcase_add_loop_test(tt, test_trim, 0, COUNT(trim_cases));
+	tcase_add_loop_test(tt, test_lower, 0, COUNT(lower_cases));
+	tcase_add_test(tt, test_strdup);
+	tcase_add_test(tt, test_tcp_nodelay);
+	suite_add_tcase(s, tb);
+	suite_add_tcase(s, tt);
+	return s;
+}
 
 /* main - run the suite; exit status is the verdict */
 int
