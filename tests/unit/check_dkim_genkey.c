@@ -34,24 +34,6 @@
 #define FIXED_TIME 1700000000L
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* libopendkim's Ed25519 key leak, as in check_dkim_sign.c */
-const char *__lsan_default_suppressions(void);
-const char *__asan_default_options(void);
-
-/* __lsan_default_suppressions - LeakSanitizer's built-in suppressions */
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:dkim_privkey_load\n";
-}
-
-/* __asan_default_options - AddressSanitizer's built-in options */
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0:print_suppressions=0";
-}
-
 static char tmpdir[64];
 static struct fakedns *fk;
 static struct pcl_dns *dns;
