@@ -243,6 +243,12 @@ size_t pcl_dkim_signing_match(const struct pcl_dkim_signing *s,
                               const struct pcl_dkim_signer **out, size_t max);
 void pcl_dkim_signing_free(struct pcl_dkim_signing *s);
 
+/* pcl_dkim_signing_unreadable - the first key file that this process,
+ * with its uid now, cannot read (access(2)), or NULL: a key read as
+ * root at start that the service user cannot read makes every reload
+ * fail */
+const char *pcl_dkim_signing_unreadable(const struct pcl_dkim_signing *s);
+
 /* pcl_dkim_sign_prepare - once per library handle, before threads
  * start: oversign From, and add x= (signing time + expire_s) when
  * expire_s is not 0. libopendkim keeps both per library, not per

@@ -37,6 +37,7 @@ enum dkim_key_type {
 /* A private key (dkim_sign_key.c): the file's PEM text, handed to
  * libopendkim as it is, wiped when freed. */
 struct pcl_dkim_key {
+	char *path; /* the file it was read from */
 	char *pem;
 	size_t pemlen;
 	enum dkim_key_type type;

@@ -220,6 +220,11 @@ pcl_dkim_key_load(const char *path, char *err, size_t errlen)
 		pcl_format(err, errlen, "key file %s: out of memory", path);
 		goto out;
 	}
+	key->path = strdup(path);
+	if (key->path == NULL) {
+		pcl_format(err, errlen, "key file %s: out of memory", path);
+		goto out;
+	}
 	key->pem = key_read(fd, path, size, &key->pemlen, err, errlen);
 	if (key->pem == NULL || !key_parse(key, path, err, errlen))
 		goto out;
@@ -242,6 +247,7 @@ pcl_dkim_key_free(struct pcl_dkim_key *key)
 		explicit_bzero(key->pem, key->pemlen);
 		free(key->pem);
 	}
+	free(key->path);
 	free(key);
 }
 

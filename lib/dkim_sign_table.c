@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "dkim_int.h"
@@ -512,6 +513,21 @@ pcl_dkim_signing_free(struct pcl_dkim_signing *s)
 	free(s->slots);
 	free(s->entries);
 	free(s);
+}
+
+/* pcl_dkim_signing_unreadable - the first key file this process can
+ * no longer open, or NULL */
+const char *
+pcl_dkim_signing_unreadable(const struct pcl_dkim_signing *s)
+{
+	for (size_t i = 0; s != NULL && i < s->nslots; i++) {
+		const struct pcl_dkim_key *key = s->slots[i].key;
+
+		if (key != NULL && key->path != NULL &&
+		    access(key->path, R_OK) != 0)
+			return key->path;
+	}
+	return NULL;
 }
 
 /* glob_match - pattern with "*" (any run, empty too) against text,

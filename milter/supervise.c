@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "callbacks.h"
+#include "dkim.h"
 #include "log.h"
 #include "options.h"
 #include "privs.h"
@@ -380,6 +381,14 @@ worker_run(struct pcl_conf *conf, const struct pcl_daemon_args *a, int ready_fd,
 		pcl_log(LOG_ERR, "out of memory");
 		goto out;
 	}
+	/* Keys were read as root; reloads read them as the service user */
+	if (pcl_dkim_signing_unreadable(conf->signing) != NULL)
+		pcl_log(LOG_WARNING,
+		        "key file %s: user %s cannot read it, so every reload "
+		        "will fail until it can (chown it to that user, mode "
+		        "0600)",
+		        pcl_dkim_signing_unreadable(conf->signing),
+		        *conf->user ? conf->user : "(this one)");
 	pcl_snapshot_install(conf);
 	conf = NULL;
 	if (pthread_create(&thread, NULL, reloader_main, &rl) != 0) {

@@ -351,6 +351,15 @@ secret=$(sed -n 2p "$KEYS/rsa2.key")
 e2e_check "no private key text in the milter log or the mail log" \
 	test -n "$secret" -a "$(cat "$E2E_MILTER_LOG" "$E2E_MAILLOG" | grep -cF -- "$secret")" -eq 0
 
+# --- 6. a key the service user cannot read: fine at start (read as
+# root), but every reload would fail: the start says so ---------------
+e2e_stop_milter
+chown root "$KEYS/rsa2.key"
+e2e_start_milter || e2e_finish
+e2e_expect_milter_log "key file $(e2e_re "$KEYS/rsa2.key"): user $E2E_MILTER_USER cannot read it" \
+	"a key only root can read: the start warns that reloads will fail"
+chown "$E2E_MILTER_USER" "$KEYS/rsa2.key"
+
 e2e_stop_milter
 e2e_dns_stop
 e2e_finish

@@ -360,6 +360,22 @@ START_TEST(test_option_errors_unsigned)
 }
 END_TEST
 
+/* A key file the process can no longer read is named (a reload as
+ * the service user would fail on it) */
+START_TEST(test_unreadable)
+{
+	struct pcl_conf *c = load();
+	char path[300];
+
+	ck_assert_ptr_null(pcl_dkim_signing_unreadable(c->signing));
+	pcl_format(path, sizeof(path), "%s/rsa%d.key", dir, (int)getpid());
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_ptr_nonnull(pcl_dkim_signing_unreadable(c->signing));
+	ck_assert_str_eq(pcl_dkim_signing_unreadable(c->signing), path);
+	pcl_conf_release(c);
+}
+END_TEST
+
 /* The documented default header list is the library's own */
 START_TEST(test_default_headers)
 {
@@ -423,6 +439,7 @@ main(void)
 	tcase_add_test(tc, test_option_errors);
 	tcase_add_test(tc, test_option_errors_unsigned);
 	tcase_add_test(tc, test_default_headers);
+	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_long_line);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
