@@ -23,11 +23,9 @@ python3-dnspython). Exit status 0 when the measurements ran, 1 when the
 rig failed or a check did not pass.
 """
 
-import argparse
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -35,7 +33,10 @@ import time
 import dkim
 import dns.resolver
 
-VERBOSE = os.environ.get("BENCH_VERBOSE", "") not in ("", "0")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import benchlib  # noqa: E402
+from benchlib import VERBOSE, arg_parser, median  # noqa: E402
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 STALL_S = 30.0  # a run that delivers nothing for this long is broken
 SENDER = "anna.weber@bench.example"  # the From: of message.eml
@@ -57,11 +58,7 @@ def log(msg):
 
 
 def parse_args():
-    p = argparse.ArgumentParser()
-    p.add_argument("--fakedns", required=True, help="fakedns_main binary")
-    p.add_argument("--dns", required=True, help="ADDR:PORT for fakedns")
-    p.add_argument("--zone", required=True, help="zone file with the keys")
-    p.add_argument("--pidfile", required=True, help="fakedns pid goes here")
+    p = arg_parser("zone file with the keys")
     p.add_argument("--work", required=True, help="directory for the messages")
     p.add_argument("--sink", required=True, help="smtp-sink's directory")
     p.add_argument("--sink-pid", type=int, required=True, help="smtp-sink's pid")
@@ -76,7 +73,6 @@ def parse_args():
     p.add_argument("--authserv", action="append", default=[],
                    help="IMPL=AUTHSERV-ID of a verifier's A-R")
     p.add_argument("--configs", required=True, help="run.sh's configs file")
-    p.add_argument("--k", type=int, required=True)
     p.add_argument("--msgs", type=int, required=True)
     p.add_argument("--sessions", type=int, required=True)
     return p.parse_args()
@@ -140,35 +136,8 @@ def sign_messages(args):
 # --- the fake DNS server ---------------------------------------------------------
 
 
-class FakeDNS:
-    def __init__(self, binary, addr, zone, pidfile):
-        self.proc = subprocess.Popen(
-            [binary, "--zone", zone, "--listen", addr, "--control"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        with open(pidfile, "w") as f:
-            f.write("%d\n" % self.proc.pid)
-        line = self.proc.stdout.readline()
-        if not line.startswith("listening "):
-            raise RigError("fakedns_main did not start")
-        self.addr, port = addr.rsplit(":", 1)
-        self.port = int(port)
-
-    def count(self):
-        self.proc.stdin.write("count\n")
-        self.proc.stdin.flush()
-        return int(self.proc.stdout.readline())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+class FakeDNS(benchlib.FakeDNS):
+    """benchlib's server, which python3-dkim can ask for keys"""
 
     def txt(self, name, timeout=5):
         """python3-dkim's dnsfunc: the TXT record of name, from this server"""
@@ -245,12 +214,9 @@ def tags(value):
 # --- runs --------------------------------------------------------------------
 
 
-def cpu_ticks(pgid):
-    """utime + stime of every process in process group pgid, and of the
-    children they reaped (cutime + cstime): Postfix's master reaps its
-    short-lived smtpd, cleanup and smtp processes, so their time stays
-    counted once they are gone"""
-    total = 0
+def pgroup_stats(pgid):
+    """(pid, the fields of /proc/PID/stat after the command) of every
+    process in process group pgid; the fields start: state ppid pgrp"""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -259,23 +225,25 @@ def cpu_ticks(pgid):
                 fields = f.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        # after the command: state ppid pgrp ... utime(14) stime(15)
-        # cutime(16) cstime(17)
         if int(fields[2]) == pgid:
-            total += sum(int(x) for x in fields[11:15])
-    return total
+            yield pid, fields
+
+
+def cpu_ticks(pgid):
+    """utime + stime of every process in process group pgid, and of the
+    children they reaped (cutime + cstime): Postfix's master reaps its
+    short-lived smtpd, cleanup and smtp processes, so their time stays
+    counted once they are gone"""
+    # utime(14) stime(15) cutime(16) cstime(17) of stat, counted from 1
+    return sum(int(x) for _, fields in pgroup_stats(pgid)
+               for x in fields[11:15])
 
 
 def rss_kb(pgid):
     """resident memory of the processes in process group pgid, in KiB"""
     total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    for pid, _ in pgroup_stats(pgid):
         try:
-            with open("/proc/%s/stat" % pid) as f:
-                if int(f.read().rsplit(")", 1)[1].split()[2]) != pgid:
-                    continue
             with open("/proc/%s/status" % pid) as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
@@ -382,10 +350,6 @@ def check(cfg, args, fk, authserv):
 
 
 # --- the tables ----------------------------------------------------------------
-
-
-def median(xs):
-    return statistics.median(xs) if xs else float("nan")
 
 
 def ratio(a, b):

@@ -1,6 +1,5 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
-# shellcheck disable=SC2317 # bench_teardown and its helpers run from a trap
 #
 # run.sh - DKIM benchmark: messages per second through Postfix with
 # portcullis signing or verifying, side by side with OpenDKIM configured
@@ -39,52 +38,19 @@
 # BENCH_TIMEOUT (seconds for the measuring part, default 600),
 # BENCH_KEEP=1 (keep the work directory), BENCH_VERBOSE=1.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	exec bash "$0" "$@"
-fi
-
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$BENCH_DIR/../.." && pwd)
-
-if [ $# -ne 1 ]; then
-	echo "usage: $0 PATH/TO/portcullis" >&2
-	exit 2
-fi
-PORTCULLIS=$(realpath -m -- "$1")
-export PORTCULLIS
-
-: "${BENCH_K:=3}"
-: "${BENCH_MSGS:=1000}"
-: "${BENCH_SESSIONS:=10}"
-: "${BENCH_TRANSPORT:=both}"
-: "${BENCH_DNS_ADDR:=127.0.0.153}"
-: "${BENCH_TIMEOUT:=600}"
-export BENCH_K BENCH_MSGS BENCH_SESSIONS BENCH_TRANSPORT BENCH_DNS_ADDR BENCH_TIMEOUT
+# shellcheck source=../lib.sh
+. "$BENCH_DIR/../lib.sh"
+bench_usage "$@"
+bench_env BENCH_K=3 BENCH_MSGS=1000 BENCH_SESSIONS=10 BENCH_TRANSPORT=both \
+	BENCH_DNS_ADDR=127.0.0.153 BENCH_TIMEOUT=600
 
 # The Debian python3, which has python3-dkim; a pyenv python3 on PATH
 # does not.
 PY=/usr/bin/python3
 
-# bench_skip REASON - exit 77: this machine cannot run the benchmark
-bench_skip() {
-	echo "bench: skipped: $1" >&2
-	exit 77
-}
-
-# bench_number NAME VALUE MIN MAX - exit 2 unless VALUE is a number in MIN..MAX
-bench_number() {
-	case $2 in '' | *[!0-9]*) echo "bench: $1 must be a number" >&2; exit 2 ;; esac
-	if [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
-		echo "bench: $1 must be $3..$4" >&2
-		exit 2
-	fi
-}
-
 if [ -z "${BENCH_IN_NAMESPACE:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || bench_skip "must run as root (private Postfix, port 53, unshare)"
-	for cmd in gcc pkg-config unshare mount ip openssl smtp-source smtp-sink; do
-		command -v "$cmd" >/dev/null 2>&1 || bench_skip "'$cmd' not found"
-	done
+	bench_require gcc pkg-config unshare mount ip openssl smtp-source smtp-sink
 	[ -x /usr/sbin/opendkim ] || bench_skip "opendkim not found (apt-get install opendkim)"
 	"$PY" -c 'import dkim, nacl, dns.resolver' 2>/dev/null ||
 		bench_skip "$PY lacks dkim/nacl/dns (apt-get install python3-dkim python3-nacl python3-dnspython)"
@@ -99,12 +65,11 @@ if [ -z "${BENCH_IN_NAMESPACE:-}" ]; then
 	esac
 	# A private network namespace holds only a loopback interface: the
 	# milters' resolvers cannot reach anything but the fake server even
-	# if misconfigured. A private mount namespace (propagation private)
-	# keeps the bind mount over /etc/resolv.conf in here.
+	# if misconfigured. A private mount namespace keeps the bind mount
+	# over /etc/resolv.conf in here.
 	unshare --net --mount --propagation private -- true 2>/dev/null ||
 		bench_skip "unshare --net --mount does not work here"
-	BENCH_IN_NAMESPACE=1 exec unshare --net --mount --propagation private -- bash "$0" "$@"
-	exit 1
+	bench_reexec --net --mount -- "$@"
 fi
 
 ip link set lo up || { echo "bench: cannot bring up lo in the namespace" >&2; exit 1; }
@@ -112,78 +77,6 @@ ip link set lo up || { echo "bench: cannot bring up lo in the namespace" >&2; ex
 E2E_NAME=bench-dkim
 # shellcheck source=../../tests/e2e/lib.sh
 . "$TOP/tests/e2e/lib.sh"
-
-BENCH_MILTER_PIDS=()
-BENCH_RESOLV_MOUNTED=no
-BENCH_MEASURE_PID=
-
-# bench_teardown - stop what this script started, then the e2e instance
-bench_teardown() {
-	local pid left
-	[ "${BENCH_TORN_DOWN:-no}" = no ] || return 0
-	BENCH_TORN_DOWN=yes
-	if [ -n "$BENCH_MEASURE_PID" ]; then
-		kill -TERM "$BENCH_MEASURE_PID" 2>/dev/null
-		wait "$BENCH_MEASURE_PID" 2>/dev/null
-	fi
-	# fakedns_main dies with measure.py (end of input, PDEATHSIG); this
-	# is for a measure.py killed hard.
-	if [ -s "$E2E_WORK/bench/fakedns.pid" ]; then
-		pid=$(cat "$E2E_WORK/bench/fakedns.pid")
-		_e2e_alive "$pid" && kill -TERM "$pid" 2>/dev/null
-		_e2e_wait_until 3 _e2e_dead "$pid" || kill -KILL "$pid" 2>/dev/null
-	fi
-	# Every milter is a process group leader (setsid); portcullis takes
-	# up to 5 s to leave after SIGTERM: all at once.
-	for pid in "${BENCH_MILTER_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${BENCH_MILTER_PIDS[@]}"; do
-		if ! _e2e_wait_until "$E2E_MILTER_STOP_TIMEOUT" _e2e_pgroup_gone "$pid"; then
-			left=$(_e2e_pgroup_members "$pid")
-			echo "# teardown: milter group $pid still there, killing: $left" >&2
-			kill -KILL -- "-$pid" 2>/dev/null
-		fi
-		wait "$pid" 2>/dev/null
-	done
-	BENCH_MILTER_PIDS=()
-	_e2e_stop_postfix
-	if [ "$BENCH_RESOLV_MOUNTED" = yes ]; then
-		umount /etc/resolv.conf 2>/dev/null
-		BENCH_RESOLV_MOUNTED=no
-	fi
-	E2E_KEEP=${BENCH_KEEP:-0}
-	e2e_teardown
-}
-
-# bench_start_portcullis NAME SOCKET CONF - a portcullis daemon in its own process group
-bench_start_portcullis() {
-	(
-		exec setsid "$PORTCULLIS" -f -c "$3" -p "$2" -u "$E2E_MILTER_USER"
-	) >>"$W/portcullis.$1.log" 2>&1 </dev/null &
-	BENCH_MILTER_PIDS+=("$!")
-	BENCH_PGID[$1]=$!
-}
-
-# bench_start_opendkim NAME CONF - an opendkim in the foreground, in its own process group
-bench_start_opendkim() {
-	(
-		exec setsid /usr/sbin/opendkim -f -x "$2"
-	) >>"$W/opendkim.$1.log" 2>&1 </dev/null &
-	BENCH_MILTER_PIDS+=("$!")
-	BENCH_PGID[$1]=$!
-}
-
-# bench_milters_ready - true once every unix socket exists and every inet port listens
-bench_milters_ready() {
-	local s
-	for s in "${BENCH_SOCKETS[@]}"; do
-		case $s in
-		unix:*) [ -S "${s#unix:}" ] || return 1 ;;
-		inet:*) _e2e_listening "${s##*:}" || return 1 ;;
-		esac
-	done
-}
 
 # bench_pcl_conf FILE sign|verify [ALG SELECTOR KEY] - a portcullis config doing only that
 bench_pcl_conf() {
@@ -270,31 +163,13 @@ ODK_AUTHSERV=odk.$ORIGIN
 SEL_RSA=rsa2048
 SEL_ED=ed25519
 
-# A busy instance: in_flow_delay = 0, or smtpd would pause up to 1 s
-# whenever qmgr lags; milter_default_action = tempfail, so a failing
-# milter makes smtp-source fail (and the run with it) rather than pass
-# mail unsigned.
-e2e_setup --no-milter \
-	--main 'in_flow_delay = 0' \
-	--main 'milter_default_action = tempfail' \
-	--main 'milter_protocol = 6' \
-	--main 'milter_connect_timeout = 5s' \
-	--main 'milter_command_timeout = 15s' \
-	--main 'milter_content_timeout = 30s' \
-	>&2
-trap bench_teardown EXIT
-W=$E2E_WORK/bench
-mkdir -p "$W"
-chmod 755 "$W"
+# The busy instance of bench_setup; a failing milter makes smtp-source
+# fail rather than pass mail unsigned.
+bench_setup --main 'milter_content_timeout = 30s'
+W=$BENCH_WORK
 
 # The DNS server, built from the unit tests' fakedns.
-# shellcheck disable=SC2046 # pkg-config's words
-if ! gcc -O2 -Wall -Wextra -pthread -I"$TOP" -I"$TOP/tests/unit" \
-	"$TOP/bench/dnsbl/fakedns_main.c" "$TOP/tests/unit/fakedns.c" \
-	$(pkg-config --cflags --libs ldns) -o "$W/fakedns_main"; then
-	echo "bench: cannot build fakedns_main" >&2
-	exit 1
-fi
+bench_build_fakedns
 
 # Keys: PKCS#8 PEM for both milters (portcullis refuses a key that
 # group or others can read; the daemon reads it after giving up root),
@@ -326,10 +201,7 @@ rsa_txt="v=DKIM1; k=rsa; p=$rsa_pub"
 } >"$W/zone"
 
 # libc resolvers: only the fake server, in this namespace only.
-printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$BENCH_DNS_ADDR" >"$W/resolv.conf"
-chmod 644 "$W/resolv.conf"
-mount --bind "$W/resolv.conf" /etc/resolv.conf || { echo "bench: cannot bind-mount resolv.conf" >&2; exit 1; }
-BENCH_RESOLV_MOUNTED=yes
+bench_resolv_conf 2
 
 # portcullis's default sign list (man portcullis.conf, dkim_sign_headers),
 # for OpenDKIM's SignHeaders.
@@ -343,8 +215,7 @@ esac
 
 # The milters: per transport, portcullis and OpenDKIM, each signing
 # with the RSA key, signing with the Ed25519 key, and verifying.
-declare -A BENCH_PGID BENCH_SOCKET
-BENCH_SOCKETS=()
+declare -A BENCH_SOCKET
 ODK_DIR=$E2E_WORK/opendkim
 install -d -o root -g postfix -m 2750 "$ODK_DIR"
 bench_pcl_conf "$W/pcl.sign-rsa.conf" sign rsa-sha256 "$SEL_RSA" "$KEYS/rsa.pem"
@@ -383,15 +254,11 @@ for tr in $TRANSPORTS; do
 			BENCH_SOCKET[odk-$role-$tr]=inet:127.0.0.1:$PORT
 			bench_odk_conf "$W/odk.$role.$tr.conf" "inet:$PORT@127.0.0.1" "${oargs[@]}"
 		fi
-		bench_start_opendkim "odk-$role-$tr" "$W/odk.$role.$tr.conf"
+		bench_start_group "odk-$role-$tr" opendkim /usr/sbin/opendkim -f -x "$W/odk.$role.$tr.conf"
 		BENCH_SOCKETS+=("${BENCH_SOCKET[pcl-$role-$tr]}" "${BENCH_SOCKET[odk-$role-$tr]}")
 	done
 done
-if ! _e2e_wait_until "$E2E_MILTER_START_TIMEOUT" bench_milters_ready; then
-	echo "bench: a milter did not start:" >&2
-	tail -n 5 "$W"/portcullis.*.log "$W"/opendkim.*.log >&2
-	exit 1
-fi
+bench_wait_milters "a milter" portcullis opendkim
 
 # One smtpd listener per milter, and one without (the baseline). The
 # configurations measure.py runs, one line each:
@@ -425,7 +292,7 @@ while read -r name port _; do
 	_e2e_wait_until 10 _e2e_banner "$port" || { echo "bench: no smtpd for $name on 127.0.0.1:$port" >&2; tail -n 20 "$E2E_MAILLOG" >&2; exit 1; }
 done <"$CONFIGS"
 
-timeout -k 5 "$BENCH_TIMEOUT" "$PY" "$BENCH_DIR/measure.py" \
+bench_measure "$PY" "$BENCH_DIR/measure.py" \
 	--fakedns "$W/fakedns_main" --dns "$BENCH_DNS_ADDR:53" --zone "$W/zone" \
 	--pidfile "$W/fakedns.pid" --work "$W" --sink "$E2E_SINK_DIR" --sink-pid "$E2E_SINK_PID" \
 	--postfix-pgid "$E2E_MASTER_PID" \
@@ -434,13 +301,5 @@ timeout -k 5 "$BENCH_TIMEOUT" "$PY" "$BENCH_DIR/measure.py" \
 	--sign-headers "$PCL_SIGN_HEADERS" \
 	--authserv "pcl=$PCL_AUTHSERV" --authserv "odk=$ODK_AUTHSERV" \
 	--configs "$CONFIGS" --k "$BENCH_K" --msgs "$BENCH_MSGS" \
-	--sessions "$BENCH_SESSIONS" &
-BENCH_MEASURE_PID=$!
-wait "$BENCH_MEASURE_PID"
-rc=$?
-BENCH_MEASURE_PID=
-if grep -qiE 'panic|fatal' "$W"/portcullis.*.log 2>/dev/null; then
-	echo "bench: portcullis logged a panic or fatal error:" >&2
-	grep -hiE 'panic|fatal' "$W"/portcullis.*.log | head -n 5 >&2
-fi
-exit "$rc"
+	--sessions "$BENCH_SESSIONS"
+exit  # measure.py's status

@@ -15,30 +15,26 @@ wrong SMTP replies are counted and reported, and the exit status is 0
 when the measurements ran, 1 when the rig itself failed.
 """
 
-import argparse
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import VERBOSE, FakeDNS, arg_parser, median  # noqa: E402
+
 LISTED_A = "127.0.0.2"
-VERBOSE = os.environ.get("BENCH_VERBOSE", "") not in ("", "0")
 TXT = "bench: listed"
 
 
 def parse_args():
-    p = argparse.ArgumentParser()
-    p.add_argument("--fakedns", required=True, help="fakedns_main binary")
-    p.add_argument("--dns", required=True, help="ADDR:PORT for fakedns")
-    p.add_argument("--zone", required=True, help="zone file to write")
+    p = arg_parser("zone file to write")
     p.add_argument("--origin", required=True, help="zone origin of the lists")
     p.add_argument("--lists", required=True,
                    help="comma-separated list zones, the last one lists")
     p.add_argument("--delay-ms", type=int, required=True)
-    p.add_argument("--k", type=int, required=True)
     p.add_argument("--portcullis", required=True)
     p.add_argument("--service", action="append", default=[],
                    help="NAME=PORT: an smtpd of the instance")
@@ -46,7 +42,6 @@ def parse_args():
                    help="NAME=PORT: an smtpd measured once, for its queries")
     p.add_argument("--tconf", action="append", default=[],
                    help="NAME=CONF: a portcullis config for -t runs")
-    p.add_argument("--pidfile", required=True, help="fakedns pid goes here")
     p.add_argument("--timeout", type=float, default=15.0)
     return p.parse_args()
 
@@ -88,40 +83,6 @@ def write_zone(path, origin, lists, clients):
             rev = ".".join(reversed(ip.split(".")))
             f.write('%s.%s IN A %s\n' % (rev, rel, LISTED_A))
             f.write('%s.%s IN TXT "%s"\n' % (rev, rel, TXT))
-
-
-class FakeDNS:
-    def __init__(self, binary, listen, zone, delay_ms, pidfile):
-        self.p = subprocess.Popen(
-            [binary, "--zone", zone, "--listen", listen,
-             "--delay-ms", str(delay_ms), "--control"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            bufsize=1)
-        with open(pidfile, "w") as f:
-            f.write("%d\n" % self.p.pid)
-        line = self.p.stdout.readline()
-        if not line.startswith("listening "):
-            self.p.wait(5)
-            raise SystemExit("measure.py: fakedns_main did not start on %s"
-                             % listen)
-
-    def count(self):
-        self.p.stdin.write("count\n")
-        self.p.stdin.flush()
-        return int(self.p.stdout.readline())
-
-    def stop(self):
-        try:
-            self.p.stdin.write("quit\n")
-            self.p.stdin.flush()
-            self.p.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.p.wait(5)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
 
 
 class SMTPError(Exception):
@@ -185,10 +146,6 @@ def testmode_run(portcullis, conf, ip, timeout):
     return (time.perf_counter() - t0) * 1000.0, r.returncode
 
 
-def med(xs):
-    return statistics.median(xs) if xs else float("nan")
-
-
 def main():
     a = parse_args()
     services = dict(s.split("=", 1) for s in a.service)
@@ -199,7 +156,7 @@ def main():
     D = float(a.delay_ms)
     clients = Clients()
     write_zone(a.zone, a.origin, lists, clients)
-    fk = FakeDNS(a.fakedns, a.dns, a.zone, a.delay_ms, a.pidfile)
+    fk = FakeDNS(a.fakedns, a.dns, a.zone, a.pidfile, a.delay_ms)
     problems = []
     # results[name][kind] = list of (cold ms, cold queries, warm ms, warm queries)
     results = {}
@@ -294,13 +251,13 @@ def report(results, a, D, lists, problems, elapsed):
         return str(lo) if lo == hi else "%d-%d" % (lo, hi)
 
     # the no-milter, no-RBL smtpd: all its sessions are alike
-    b = med(cold("base", "clean") + cold("base", "listed")
-            + warm("base", "clean") + warm("base", "listed"))
-    t0 = med(cold("t0", "clean") + cold("t0", "listed"))
+    b = median(cold("base", "clean") + cold("base", "listed")
+               + warm("base", "clean") + warm("base", "listed"))
+    t0 = median(cold("t0", "clean") + cold("t0", "listed"))
 
     def added(name, kind, which=cold):
         ref = t0 if name.startswith("t") else b
-        return med(which(name, kind)) - ref
+        return median(which(name, kind)) - ref
 
     def f(x):
         return "%7.1f" % x if x == x else "      -"

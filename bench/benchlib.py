@@ -1,0 +1,79 @@
+"""benchlib.py - what the benchmarks' measure.py scripts share
+
+The fake DNS server (fakedns_main --control, which run.sh compiles into
+the work directory) and its options, the progress switch, the median.
+Standard library only: bench/dnsbl runs under any python3, bench/dkim
+under Debian's /usr/bin/python3. A measure.py imports this with the
+bench directory put first on sys.path.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+
+VERBOSE = os.environ.get("BENCH_VERBOSE", "") not in ("", "0")
+
+
+def arg_parser(zone_help):
+    """an ArgumentParser with the options every measure.py takes: the
+    fake DNS server's, and K (rounds)"""
+    p = argparse.ArgumentParser()
+    p.add_argument("--fakedns", required=True, help="fakedns_main binary")
+    p.add_argument("--dns", required=True, help="ADDR:PORT for fakedns")
+    p.add_argument("--zone", required=True, help=zone_help)
+    p.add_argument("--pidfile", required=True, help="fakedns pid goes here")
+    p.add_argument("--k", type=int, required=True)
+    return p
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+class FakeDNS:
+    """fakedns_main --control serving zone on listen (ADDR:PORT), every
+    answer delay_ms late; its pid goes to pidfile, for run.sh's teardown"""
+
+    def __init__(self, binary, listen, zone, pidfile, delay_ms=None):
+        argv = [binary, "--zone", zone, "--listen", listen]
+        if delay_ms is not None:
+            argv += ["--delay-ms", str(delay_ms)]
+        argv.append("--control")
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            bufsize=1)
+        with open(pidfile, "w") as f:
+            f.write("%d\n" % self.proc.pid)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening "):
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            raise SystemExit("measure.py: fakedns_main did not start on %s"
+                             % listen)
+        self.addr, port = listen.rsplit(":", 1)
+        self.port = int(port)
+
+    def count(self):
+        """how many queries the server has received"""
+        self.proc.stdin.write("count\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def stop(self):
+        if self.proc.poll() is not None:
+            return
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
