@@ -14,7 +14,6 @@
 
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +27,13 @@
 
 #include "dkim.h"
 #include "dns.h"
-#include "fakedns.h"
+#include "dkim_fixture.h"
 #include "util.h"
 
 #define FIXED_TIME 1700000000L
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static char tmpdir[64];
-static struct fakedns *fk;
 static struct pcl_dns *dns;
 
 /* tmp_path - a file of the test's directory */
@@ -49,25 +47,14 @@ tmp_path(char *buf, size_t len, const char *name)
 static void
 setup_dir(void)
 {
-	ck_assert(pcl_copy(tmpdir, sizeof(tmpdir), "/tmp/pcl-genkey-XXXXXX"));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-/* rm_entry - nftw callback removing one entry */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	fixture_dir_make(tmpdir, sizeof(tmpdir), "pcl-genkey");
 }
 
 /* teardown_dir - remove the directory */
 static void
 teardown_dir(void)
 {
-	ck_assert_int_eq(nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+	fixture_dir_remove(tmpdir);
 }
 
 /* dir_list - the names in the test's directory, sorted, ","-joined */
@@ -611,15 +598,11 @@ static const struct {
 static void
 setup_dns(void)
 {
-	char zone[4 * PCL_DKIM_RECORD_MAX], rec[PCL_DKIM_RECORD_MAX];
+	char zone[4 * PCL_DKIM_RECORD_MAX] = "", rec[PCL_DKIM_RECORD_MAX];
 	char path[256], name[64], pub[PCL_DKIM_PUBKEY_MAX];
 	char err[PCL_ERR_MAX] = "";
-	struct pcl_dns_conf conf = {0};
 
 	setup_dir();
-	ck_assert(pcl_copy(zone, sizeof(zone),
-	                   "$ORIGIN test.\n$TTL 300\n@ IN SOA ns.test. "
-	                   "admin.test. 1 3600 600 86400 120\n"));
 	for (size_t i = 0; i < NITEMS(trip_keys); i++) {
 		struct pcl_dkim_genkey_opts o = {
 		    trip_keys[i].type, 0, false, false, 0, 0};
@@ -637,22 +620,15 @@ setup_dns(void)
 		              "%s: %s", name, err);
 		ck_assert(pcl_append(zone, sizeof(zone), "%s\n", rec));
 	}
-	fk = fakedns_start(zone);
-	ck_assert_ptr_nonnull(fk);
-	conf.servers = fk->servers;
-	conf.timeout_ms = 1000;
-	conf.cache_max_entries = 100;
-	dns = pcl_dns_new(&conf, err, sizeof(err));
-	ck_assert_msg(dns != NULL, "pcl_dns_new: %s", err);
+	dns = fixture_dns_start(zone);
 }
 
 /* teardown_dns - undo setup_dns */
 static void
 teardown_dns(void)
 {
-	pcl_dns_free(dns);
+	fixture_dns_stop(dns);
 	dns = NULL;
-	fakedns_stop();
 	teardown_dir();
 }
 

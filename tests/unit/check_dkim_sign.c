@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,7 @@
 
 #include "dkim.h"
 #include "dns.h"
-#include "fakedns.h"
+#include "dkim_fixture.h"
 #include "util.h"
 
 #define FIXED_TIME 1700000000L
@@ -35,7 +34,6 @@
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static char tmpdir[64];
-static struct fakedns *fk;
 static struct pcl_dns *dns;
 
 /* data_path - a file of tests/unit/data/dkim */
@@ -107,61 +105,38 @@ write_tmp(const char *name, const char *src, const char *text, mode_t mode)
 static void
 setup_dir(void)
 {
-	ck_assert(pcl_copy(tmpdir, sizeof(tmpdir), "/tmp/pcl-sign-XXXXXX"));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	fixture_dir_make(tmpdir, sizeof(tmpdir), "pcl-sign");
 	write_tmp("rsa.key", "rsa2048.key", NULL, 0600);
 	write_tmp("ed.key", "ed25519.key", NULL, 0600);
 	write_tmp("loose.key", "rsa2048.key", NULL, 0644);
-}
-
-/* rm_entry - nftw callback removing one entry */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* teardown_dir - remove the directory */
 static void
 teardown_dir(void)
 {
-	ck_assert_int_eq(nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+	fixture_dir_remove(tmpdir);
 }
 
 /* setup_dns - the directory, fakedns serving keys.zone, a DNS module */
 static void
 setup_dns(void)
 {
-	char path[512], zone[8192], err[PCL_ERR_MAX] = "", *keys;
-	struct pcl_dns_conf conf = {0};
+	char path[512], *keys;
 
 	setup_dir();
 	data_path(path, sizeof(path), "keys.zone");
 	keys = slurp(path);
-	ck_assert(pcl_format(zone, sizeof(zone),
-	                     "$ORIGIN test.\n$TTL 300\n@ IN SOA ns.test. "
-	                     "admin.test. 1 3600 600 86400 120\n%s",
-	                     keys));
+	dns = fixture_dns_start(keys);
 	free(keys);
-	fk = fakedns_start(zone);
-	ck_assert_ptr_nonnull(fk);
-	conf.servers = fk->servers;
-	conf.timeout_ms = 1000;
-	conf.cache_max_entries = 100;
-	dns = pcl_dns_new(&conf, err, sizeof(err));
-	ck_assert_msg(dns != NULL, "pcl_dns_new: %s", err);
 }
 
 /* teardown_dns - undo setup_dns */
 static void
 teardown_dns(void)
 {
-	pcl_dns_free(dns);
+	fixture_dns_stop(dns);
 	dns = NULL;
-	fakedns_stop();
 	teardown_dir();
 }
 
