@@ -143,3 +143,16 @@ pcl_tcp_nodelay_listeners(void)
 	}
 	return n;
 }
+
+/* pcl_option_error - getopt_long's complaint as an error message */
+void
+pcl_option_error(char *err, size_t errlen, int c, int short_opt,
+                 const char *arg)
+{
+	if (c == ':')
+		pcl_format(err, errlen, "option %s needs an argument", arg);
+	else if (short_opt != 0)
+		pcl_format(err, errlen, "unknown option -%c", short_opt);
+	else
+		pcl_format(err, errlen, "unknown option %s", arg);
+}

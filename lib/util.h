@@ -46,6 +46,13 @@ char *pcl_strdup(const char *s);
  * the result does not fit */
 bool pcl_strip_brackets(char *dst, size_t len, const char *src);
 
+/* pcl_option_error - the message for what getopt_long returned (c:
+ * ':' for a missing argument, else an unknown option) about arg
+ * (argv[optind - 1]); short_opt is optopt for a short option, 0 for a
+ * long one */
+void pcl_option_error(char *err, size_t errlen, int c, int short_opt,
+                      const char *arg);
+
 /* pcl_tcp_nodelay_listeners - set TCP_NODELAY on the process's
  * listening TCP sockets; how many were set (the one socket helper) */
 int pcl_tcp_nodelay_listeners(void);

@@ -234,17 +234,9 @@ args_parse(struct args *a, int argc, char **argv, char *err, size_t errlen)
 		case 'V':
 			a->version = true;
 			break;
-		case ':':
-			pcl_format(err, errlen, "option %s needs an argument",
-			           argv[optind - 1]);
-			return -1;
 		default:
-			if (optopt != 0)
-				pcl_format(err, errlen, "unknown option -%c",
-				           optopt);
-			else
-				pcl_format(err, errlen, "unknown option %s",
-				           argv[optind - 1]);
+			pcl_option_error(err, errlen, c, optopt,
+			                 argv[optind - 1]);
 			return -1;
 		}
 	}

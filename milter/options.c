@@ -288,17 +288,10 @@ pcl_options_parse(struct pcl_options *o, int argc, char **argv, char *err,
 		case OPT_QUEUE_ID:
 			o->test.queue_id = optarg;
 			break;
-		case ':':
-			pcl_format(err, errlen, "option %s needs an argument",
-			           argv[optind - 1]);
-			return -1;
 		default:
-			if (optopt != 0 && optopt < OPT_CLIENT_IP)
-				pcl_format(err, errlen, "unknown option -%c",
-				           optopt);
-			else
-				pcl_format(err, errlen, "unknown option %s",
-				           argv[optind - 1]);
+			pcl_option_error(err, errlen, c,
+			                 optopt < OPT_CLIENT_IP ? optopt : 0,
+			                 argv[optind - 1]);
 			return -1;
 		}
 	}

@@ -332,6 +332,22 @@ START_TEST(test_strdup)
 }
 END_TEST
 
+/* getopt_long's complaints, as the daemon and portcullis-genkey say them */
+START_TEST(test_option_error)
+{
+	char err[64];
+
+	pcl_option_error(err, sizeof(err), ':', 'c', "-c");
+	ck_assert_str_eq(err, "option -c needs an argument");
+	pcl_option_error(err, sizeof(err), ':', 0, "--config");
+	ck_assert_str_eq(err, "option --config needs an argument");
+	pcl_option_error(err, sizeof(err), '?', 'x', "-x");
+	ck_assert_str_eq(err, "unknown option -x");
+	pcl_option_error(err, sizeof(err), '?', 0, "--frobnicate");
+	ck_assert_str_eq(err, "unknown option --frobnicate");
+}
+END_TEST
+
 /* nodelay_of - TCP_NODELAY of a connection accepted on listener l */
 static int
 nodelay_of(int l)
@@ -399,6 +415,7 @@ util_suite(void)
 	tcase_add_loop_test(tt, test_lower, 0, COUNT(lower_cases));
 	tcase_add_test(tt, test_strdup);
 	tcase_add_test(tt, test_tcp_nodelay);
+	tcase_add_test(tt, test_option_error);
 	suite_add_tcase(s, tb);
 	suite_add_tcase(s, tt);
 	return s;
