@@ -176,6 +176,12 @@ struct pcl_conf {
 	long dbl_body_max_domains;
 	long dbl_body_max_size;
 
+	/* what one message may cost */
+	long header_count_limit, header_bytes_limit;
+	struct pcl_check_conf header_limit;
+	long authres_delete_limit;
+	struct pcl_check_conf authres_limit;
+
 	/* sender authentication */
 	char *authserv_id; /* empty: myhostname */
 	bool auth_results;

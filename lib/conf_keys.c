@@ -178,6 +178,24 @@ const struct pcl_conf_key pcl_conf_keys[] = {
     {"dbl_body_max_size", PCL_CT_INT, "1048576", 0, 104857600,
      OFF(dbl_body_max_size), 0, "bytes of a message scanned for body domains"},
 
+    /* what one message may cost (checked before the work) */
+    {"header_count_limit", PCL_CT_INT, "1000", 10, 1000000,
+     OFF(header_count_limit), 0, "most header fields a message may have"},
+    {"header_bytes_limit", PCL_CT_INT, "1048576", 1024, 104857600,
+     OFF(header_bytes_limit), 0,
+     "most bytes the header fields of a message may have"},
+    HELO_CHECK(header_limit, "reject", "552 5.3.4 Message header too large",
+               "a message has more header fields or bytes than "
+               "header_count_limit or header_bytes_limit"),
+    {"authres_delete_limit", PCL_CT_INT, "20", 0, 1000,
+     OFF(authres_delete_limit), 0,
+     "most forged Authentication-Results fields deleted from a message"},
+    HELO_CHECK(authres_limit, "reject",
+               "550 5.7.1 Message refused: too many forged "
+               "Authentication-Results fields",
+               "a message has more forged Authentication-Results fields "
+               "than authres_delete_limit"),
+
     /* sender authentication */
     {"authserv_id", PCL_CT_STRING, "", NOB, OFF(authserv_id), 0,
      "the authserv-id of Authentication-Results (empty: myhostname)"},
@@ -286,5 +304,7 @@ const char *const pcl_conf_check_names[] = {
     "spf_helo_softfail",
     "spf_helo_permerror",
     "spf",
+    "header_limit",
+    "authres_limit",
     NULL,
 };

@@ -211,11 +211,16 @@ pcl_session_trusted(const struct pcl_session *s)
 	return s->internal || s->authenticated || s->conn_exempt;
 }
 
-/* scope_active - do the findings of a scope count (not exempted by an
- * OK from helo_access or sender_access) */
+/* scope_active - do the findings of a scope count: the budgets' for
+ * every client; the others' unless the client is trusted or an OK from
+ * helo_access or sender_access exempted the scope */
 static bool
 scope_active(const struct pcl_session *s, const struct findings *scope)
 {
+	if (scope == &s->budget)
+		return true;
+	if (pcl_session_trusted(s))
+		return false;
 	if (scope == &s->helo_findings && s->helo_exempt)
 		return false;
 	if (scope == &s->txn && s->txn_exempt)
@@ -225,11 +230,14 @@ scope_active(const struct pcl_session *s, const struct findings *scope)
 
 /* counts - does a finding count: a client at or below the DNS list
  * allow-list threshold is excused every finding but an explicit
- * client_access refusal (postscreen, too, reads its access list first) */
+ * client_access refusal (postscreen, too, reads its access list first)
+ * and a spent budget */
 static bool
-counts(const struct pcl_session *s, const struct pcl_finding *f)
+counts(const struct pcl_session *s, const struct findings *scope,
+       const struct pcl_finding *f)
 {
-	return !s->dnsbl_allowlisted || strcmp(f->check, "client_access") == 0;
+	return !s->dnsbl_allowlisted || scope == &s->budget ||
+	       strcmp(f->check, "client_access") == 0;
 }
 
 /* strongest_in - the strongest finding of one scope with a rank in
@@ -240,14 +248,14 @@ strongest_in(struct pcl_session *s, struct findings *scope, int min_rank,
 {
 	const struct pcl_finding *best = NULL;
 
-	if (pcl_session_trusted(s) || !scope_active(s, scope))
+	if (!scope_active(s, scope))
 		return NULL;
 	for (size_t j = 0; j < scope->count; j++) {
 		const struct pcl_finding *f = &scope->items[j];
 
 		if (pcl_action_rank(f->action) < min_rank ||
 		    pcl_action_rank(f->action) > max_rank ||
-		    f->dry_run == real || !counts(s, f))
+		    f->dry_run == real || !counts(s, scope, f))
 			continue;
 		if (best == NULL || pcl_finding_stronger(f, best))
 			best = f;
@@ -278,11 +286,9 @@ static void
 log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 {
 	struct findings *scopes[] = {&s->conn, &s->helo_findings, &s->txn,
-	                             &s->msg};
+	                             &s->msg, &s->budget};
 	char verdict[32];
 
-	if (pcl_session_trusted(s))
-		return;
 	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
 		for (size_t j = 0;
 		     scope_active(s, scopes[i]) && j < scopes[i]->count; j++) {
@@ -494,6 +500,8 @@ pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
 void
 pcl_session_header(struct pcl_session *s, const char *name, const char *value)
 {
+	if (!pcl_budget_header(s, name, value))
+		return;
 	pcl_content_header(s, name, value);
 	pcl_sign_header(s, name, value);
 }
@@ -538,7 +546,7 @@ tag_header(struct pcl_session *s)
 			const struct pcl_finding *f = &scopes[i]->items[j];
 
 			if (f->action != PCL_ACT_TAG || f->dry_run ||
-			    !counts(s, f))
+			    !counts(s, scopes[i], f))
 				continue;
 			pcl_append(value, sizeof(value), "%s%s",
 			           *value ? ", " : " ", f->check);
@@ -562,19 +570,48 @@ enum eom_limit {
  * quarantine, so that adding postmaster@ gets spam past no check and no
  * mail is lost. */
 static enum eom_limit
-eom_limit(struct pcl_session *s)
+eom_limit(struct pcl_session *s, bool trace)
 {
 	if (s->port == 0 && s->in_txn && *s->sender == '\0') {
-		pcl_session_trace(s, PCL_STAGE_DATA, "sendmail_path", "pass",
-		                  "null sender: a bounce is never refused");
+		if (trace)
+			pcl_session_trace(
+			    s, PCL_STAGE_DATA, "sendmail_path", "pass",
+			    "null sender: a bounce is never refused");
 		return EOM_NONE;
 	}
 	if (s->rcpt_excepted > 0 && s->rcpt_excepted == s->rcpt_accepted) {
-		pcl_session_trace(s, PCL_STAGE_DATA, "recipient_exceptions",
-		                  "accept", "every recipient is excepted");
+		if (trace)
+			pcl_session_trace(s, PCL_STAGE_DATA,
+			                  "recipient_exceptions", "accept",
+			                  "every recipient is excepted");
 		return EOM_NONE;
 	}
 	return s->rcpt_excepted > 0 ? EOM_HOLD : EOM_ANY;
+}
+
+/* pcl_session_refused_early - a spent budget that refuses: enacted at
+ * once, so that the MTA sends no more of the message (a round trip per
+ * header field is most of what a hostile one costs) */
+bool
+pcl_session_refused_early(struct pcl_session *s, struct pcl_decision *d)
+{
+	const struct pcl_finding *f;
+
+	memset(d, 0, sizeof(*d));
+	if (s->budget.count == 0 || eom_limit(s, false) != EOM_ANY)
+		return false;
+	f = strongest_in(s, &s->budget, pcl_action_rank(PCL_ACT_TEMPFAIL),
+	                 pcl_action_rank(PCL_ACT_REJECT), true);
+	if (f == NULL)
+		return false;
+	d->action = f->action;
+	d->reply = f->reply;
+	pcl_session_trace(s, PCL_STAGE_DATA, f->check, "enacted",
+	                  "%s %d %s before the end of the message",
+	                  pcl_action_name(f->action), f->reply.code,
+	                  f->reply.enhanced);
+	pcl_session_log_line(s, pcl_action_name(f->action), PCL_STAGE_DATA, f);
+	return true;
 }
 
 /* pcl_session_eom - the final verdict for the message */
@@ -593,7 +630,7 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	if (!pcl_session_trusted(s) && !s->txn_exempt)
 		pcl_content_eom(s);
 	log_dry_runs(s, PCL_STAGE_DATA, min);
-	limit = eom_limit(s);
+	limit = eom_limit(s, true);
 	cap = pcl_action_rank(limit == EOM_NONE ? PCL_ACT_QUARANTINE
 	                                        : PCL_ACT_REJECT);
 	/* On the SMTP path refusals of the envelope were enacted at RCPT: a
@@ -602,6 +639,9 @@ pcl_session_eom(struct pcl_session *s, struct pcl_decision *d)
 	f = strongest(s, min, s->port == 0 ? cap : (max < cap ? max : cap),
 	              true);
 	if ((g = strongest_in(s, &s->msg, min, cap, true)) != NULL &&
+	    (f == NULL || pcl_finding_stronger(g, f)))
+		f = g;
+	if ((g = strongest_in(s, &s->budget, min, cap, true)) != NULL &&
 	    (f == NULL || pcl_finding_stronger(g, f)))
 		f = g;
 	pcl_content_authres(s);
@@ -684,6 +724,8 @@ void
 pcl_session_reset(struct pcl_session *s)
 {
 	findings_clear(&s->txn);
+	findings_clear(&s->budget);
+	pcl_budget_reset(s);
 	headers_clear(&s->txn_headers);
 	pcl_dbl_clear(&s->dbl_txn);
 	pcl_content_reset(s);

@@ -98,6 +98,13 @@ void pcl_session_eoh(struct pcl_session *s);
 void pcl_session_body(struct pcl_session *s, const unsigned char *chunk,
                       size_t len);
 
+/* pcl_session_refused_early - after a header: true, with d to enact
+ * now, when the message is over one of its budgets (header_count_limit,
+ * header_bytes_limit, authres_delete_limit) and that budget's action
+ * refuses it; the MTA then need not send the rest. Otherwise false, and
+ * the verdict comes at eom as usual. */
+bool pcl_session_refused_early(struct pcl_session *s, struct pcl_decision *d);
+
 /* pcl_session_eom - the final verdict for the message */
 void pcl_session_eom(struct pcl_session *s, struct pcl_decision *d);
 

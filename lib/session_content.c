@@ -58,7 +58,8 @@ note_authres(struct pcl_session *s, const char *value)
 	int *grown;
 
 	s->ar_seen++;
-	if (!pcl_authres_is_ours(value, s->conf->authserv_id))
+	if (!pcl_authres_is_ours(value, s->conf->authserv_id) ||
+	    !pcl_budget_authres(s))
 		return;
 	grown = realloc(s->ar_forged, (s->nar_forged + 1) * sizeof(int));
 	if (grown == NULL) {
@@ -104,6 +105,8 @@ pcl_content_header(struct pcl_session *s, const char *name, const char *value)
 void
 pcl_content_body(struct pcl_session *s, const unsigned char *chunk, size_t len)
 {
+	if (s->hdr_over)
+		return;
 	if (s->dkimv)
 		pcl_dkim_verify_body(s->dkimv, chunk, len);
 	if (!pcl_dbl_wanted(s, PCL_DBL_BODY))
@@ -148,6 +151,19 @@ header_domains(struct pcl_session *s, const char *value,
 void
 pcl_content_eoh(struct pcl_session *s)
 {
+	if (s->hdr_over) {
+		/* judged on part of its header the message would get
+		 * wrong results: it gets header_limit_action instead */
+		if (s->dkimv)
+			pcl_session_trace(s, PCL_STAGE_DATA, "dkim", "skip",
+			                  "header budget spent");
+		pcl_dkim_verify_free(s->dkimv);
+		s->dkimv = NULL;
+		free(s->msgbuf);
+		s->msgbuf = NULL;
+		s->msglen = s->msgcap = 0;
+		return;
+	}
 	if (s->conf->dkim && s->conf->dkim_verify && s->dkimv == NULL &&
 	    !pcl_session_trusted(s))
 		s->dkimv = pcl_dkim_verify_new(s->conf->dkim,
@@ -206,11 +222,17 @@ void
 pcl_content_authres(struct pcl_session *s)
 {
 	struct pcl_authres ar;
+	/* past the limit, not one deletion: see session_budget.c */
+	size_t forged = s->ar_over ? 0 : s->nar_forged;
 
+	if (s->ar_over)
+		pcl_session_trace(s, PCL_STAGE_DATA, "authres", "kept",
+		                  "more than %ld forged: none deleted",
+		                  s->conf->authres_delete_limit);
 	free(s->dels);
-	s->dels = calloc(s->nar_forged + 1, sizeof(*s->dels));
+	s->dels = calloc(forged + 1, sizeof(*s->dels));
 	s->ndels = 0;
-	for (size_t i = s->nar_forged; s->dels && i > 0; i--) {
+	for (size_t i = forged; s->dels && i > 0; i--) {
 		s->dels[s->ndels].name = "Authentication-Results";
 		s->dels[s->ndels++].occurrence = s->ar_forged[i - 1];
 		pcl_session_trace(s, PCL_STAGE_DATA, "authres", "delete",
@@ -246,6 +268,8 @@ pcl_content_eom(struct pcl_session *s)
 	struct pcl_url_domains body = {0};
 	char err[PCL_ERR_MAX];
 
+	if (s->hdr_over)
+		return;
 	if (s->dkimv)
 		dkim_verdict(s);
 	if (s->conf->ndbl_sites == 0)

@@ -121,6 +121,12 @@ struct pcl_session {
 	size_t msglen, msgcap;
 	bool body_started; /* the empty line was kept */
 
+	/* what the message has cost so far (session_budget.c) */
+	size_t hdr_count, hdr_bytes;
+	bool hdr_over;          /* header budget spent: fields ignored */
+	bool ar_over;           /* too many forged A-R: none deleted */
+	struct findings budget; /* enacted for every client */
+
 	/* outgoing mail: headers kept for the signers, one context each */
 	struct headers sign_hdrs;
 	struct pcl_dkim_signer_ctx *signers[PCL_SIGNERS_MAX];
@@ -170,6 +176,12 @@ void pcl_checks_sender(struct pcl_session *s);
  * finding when the recipient map decided against it (f->action !=
  * accept) */
 int pcl_checks_recipient(struct pcl_session *s, struct pcl_finding *f);
+
+/* session_budget.c */
+bool pcl_budget_header(struct pcl_session *s, const char *name,
+                       const char *value);
+bool pcl_budget_authres(struct pcl_session *s);
+void pcl_budget_reset(struct pcl_session *s);
 
 /* session_dbl.c */
 bool pcl_dbl_wanted(const struct pcl_session *s, enum pcl_dbl_identity id);

@@ -102,6 +102,12 @@ pcl_sign_eoh(struct pcl_session *s)
 	char address[PCL_ADDRESS_MAX + 1] = "";
 	size_t n;
 
+	if (s->hdr_over) {
+		if (s->sign_hdrs.count > 0)
+			pcl_session_trace(s, PCL_STAGE_DATA, "dkim_sign",
+			                  "skip", "header budget spent");
+		return;
+	}
 	if (s->conf->dkim_sign_by_sender && strchr(s->sender, '@') != NULL)
 		(void)pcl_copy(address, sizeof(address), s->sender);
 	for (size_t i = 0; !*address && i < s->sign_hdrs.count; i++)

@@ -393,11 +393,14 @@ static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	struct pcl_decision d;
 
 	if (c == NULL)
 		return no_session("header");
 	pcl_session_header(c->session, name != NULL ? name : "",
 	                   value != NULL ? value : "");
+	if (pcl_session_refused_early(c->session, &d))
+		return conn_enact(ctx, c, &d);
 	return SMFIS_CONTINUE;
 }
 

@@ -193,14 +193,32 @@ feed_body(struct pcl_session *s, const char *p, const char *end)
 	return true;
 }
 
-/* feed_message - headers, end of headers and body of msg; false on
- * out-of-memory */
+/* What feeding a message came to. */
+enum feed {
+	FEED_DONE,    /* every header and the body were given */
+	FEED_REFUSED, /* refused before the end, as the milter would */
+	FEED_OOM,     /* out of memory */
+};
+
+/* header - give one header; true when the message is refused at once
+ * (d filled), as the milter would refuse it there */
 static bool
-feed_message(struct pcl_session *s, const char *msg, size_t msglen)
+header(struct pcl_session *s, const char *name, const char *value,
+       struct pcl_decision *d)
+{
+	pcl_session_header(s, name, value);
+	return pcl_session_refused_early(s, d);
+}
+
+/* feed_message - headers, end of headers and body of msg */
+static enum feed
+feed_message(struct pcl_session *s, const char *msg, size_t msglen,
+             struct pcl_decision *d)
 {
 	struct strbuf name = {NULL, 0, 0}, value = {NULL, 0, 0};
 	const char *p = msg, *end = msg + msglen, *next;
-	bool have = false, ok = false;
+	enum feed outcome = FEED_OOM;
+	bool have = false;
 	size_t len, n;
 
 	while (p < end) {
@@ -220,8 +238,10 @@ feed_message(struct pcl_session *s, const char *msg, size_t msglen)
 		 * the body starts with this line. */
 		if ((n = header_name_len(p, len)) == 0)
 			break;
-		if (have)
-			pcl_session_header(s, name.p, value.p);
+		if (have && header(s, name.p, value.p, d)) {
+			outcome = FEED_REFUSED;
+			goto out;
+		}
 		name.len = value.len = 0;
 		if (!strbuf_put(&name, p, n) ||
 		    !strbuf_put(&value, p + n + 1, len - n - 1))
@@ -229,14 +249,16 @@ feed_message(struct pcl_session *s, const char *msg, size_t msglen)
 		have = true;
 		p = next;
 	}
-	if (have)
-		pcl_session_header(s, name.p, value.p);
+	if (have && header(s, name.p, value.p, d)) {
+		outcome = FEED_REFUSED;
+		goto out;
+	}
 	pcl_session_eoh(s);
-	ok = feed_body(s, p, end);
+	outcome = feed_body(s, p, end) ? FEED_DONE : FEED_OOM;
 out:
 	free(name.p);
 	free(value.p);
-	return ok;
+	return outcome;
 }
 
 /* check_error - as the milter: an internal error in the session turns
@@ -454,13 +476,19 @@ pcl_testmode_run(struct pcl_conf *conf, const struct pcl_test_args *t)
 	pcl_session_set_log(s, false);
 
 	if (run_envelope(s, conf, t, &verdict)) {
-		if (!feed_message(s, msg != NULL ? msg : "", msglen)) {
+		switch (
+		    feed_message(s, msg != NULL ? msg : "", msglen, &verdict)) {
+		case FEED_OOM:
 			fprintf(stderr, "%s: out of memory\n", PCL_IDENT);
 			goto out;
+		case FEED_REFUSED:
+			break;
+		case FEED_DONE:
+			pcl_session_eom(s, &verdict);
+			check_error(s, conf->on_error, &verdict);
+			message_done = true;
+			break;
 		}
-		pcl_session_eom(s, &verdict);
-		check_error(s, conf->on_error, &verdict);
-		message_done = true;
 	}
 
 	print_trace(s);
