@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh - the RFC 7208 conformance suite against lib/spf*.c
+# run.sh - the RFC 7208 conformance suite against lib/auth/spf*.c
 #
 # usage: tests/spf/run.sh [--tap] [SPF_SUITE_BINARY [TEST ...]]
 #
@@ -74,10 +74,11 @@ if [ ! -x "$bin" ]; then
 		fail_hard "no spf_suite binary and no config.h in $builddir (configure first)"
 	bin=$work/spf_suite
 	# shellcheck disable=SC2046 # pkg-config output is word-split on purpose
-	"${CC:-cc}" -std=gnu11 -O1 -I"$builddir" -I"$top/lib" \
-		"$top"/lib/util.c "$top"/lib/addr.c "$top"/lib/dns.c \
-		"$top"/lib/dns_batch.c "$top"/lib/dns_cache.c \
-		"$top"/lib/dns_wire.c "$top"/lib/spf*.c \
+	"${CC:-cc}" -std=gnu11 -O1 -I"$builddir" -I"$top/lib/core" \
+		-I"$top/lib/dns" -I"$top/lib/auth" \
+		"$top"/lib/core/util.c "$top"/lib/core/addr.c "$top"/lib/dns/dns.c \
+		"$top"/lib/dns/dns_batch.c "$top"/lib/dns/dns_cache.c \
+		"$top"/lib/dns/dns_wire.c "$top"/lib/auth/spf*.c \
 		"$top/tests/unit/fakedns.c" "$here/spf_suite.c" \
 		$(pkg-config --cflags --libs ldns) -lpthread -o "$bin" ||
 		fail_hard "cannot build spf_suite"

@@ -1,5 +1,5 @@
 /*
- * spf_suite - run the RFC 7208 conformance suite against lib/spf.c
+ * spf_suite - run the RFC 7208 conformance suite against lib/auth/spf.c
  *
  * usage: spf_suite [-v] [-m MIN] CASES [TEST ...]
  *
@@ -16,7 +16,7 @@
  * compared when the test gives one, "DEFAULT" meaning none from exp=.
  * Explanations are compared ignoring case when they differ only in
  * case (noted): RFC 7208 does not say in which case %{i} writes IPv6
- * nibbles, the suite expects pyspf's upper case, and lib/spf.c writes
+ * nibbles, the suite expects pyspf's upper case, and lib/auth/spf.c writes
  * the lower case of the examples in RFC 7208 7.4.
  */
 #include "config.h"

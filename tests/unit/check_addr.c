@@ -1,5 +1,5 @@
 /*
- * check_addr - unit tests for lib/addr.c
+ * check_addr - unit tests for lib/core/addr.c
  *
  * Tables of {label, input, want}: address parsing and canonical text,
  * IPv4-mapped unwrapping on every entry path, classification, CIDR

@@ -1,5 +1,5 @@
 /*
- * check_conf - unit tests for lib/conf.c and the key table
+ * check_conf - unit tests for lib/core/conf.c and the key table
  *
  * Every test writes its config file (and any map files) to a fresh
  * mkdtemp(3) directory. In the tables, "%D" in a text stands for that

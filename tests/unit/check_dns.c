@@ -1,5 +1,5 @@
 /*
- * check_dns - unit tests for lib/dns*.c against fakedns
+ * check_dns - unit tests for lib/dns/dns*.c against fakedns
  *
  * Tables of {label, inputs, want}: answers by type (A, AAAA, TXT with
  * several and binary strings, MX, PTR, CNAME chains), NXDOMAIN and

@@ -1,5 +1,5 @@
 /*
- * check_dnsbl - unit tests for lib/dnsbl.c
+ * check_dnsbl - unit tests for lib/dns/dnsbl.c
  *
  * Tables of {label, inputs, want}: site syntax (the examples of the
  * header, the Spamhaus DQS guide and postscreen guides), bad sites and
@@ -83,7 +83,7 @@ struct site_case {
 #define BLF "bl.example=" /* a site with a filter */
 #define NOKEY NULL, NULL  /* no key, no public name */
 static const struct site_case site_cases[] = {
-    /* lib/dnsbl.h */
+    /* lib/dns/dnsbl.h */
     {"header zen", ZS "=127.0.0.[2..11]*3", ZS " " ZS " 127.0.0.[2..11] 3",
      NOKEY},
     {"header dnswl", "list.dnswl.org=127.0.[0..255].[1..3]*-2",

@@ -1,5 +1,5 @@
 /*
- * check_policy - unit tests for lib/policy.c
+ * check_policy - unit tests for lib/core/policy.c
  *
  * Tables for the names (action, on_error, stage) both ways, for reply
  * parsing ("550 5.7.1 text" and its errors), for making a reply agree

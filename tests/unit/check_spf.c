@@ -1,5 +1,5 @@
 /*
- * check_spf - unit tests for lib/spf*.c against fakedns, beyond the
+ * check_spf - unit tests for lib/auth/spf*.c against fakedns, beyond the
  * RFC 7208 conformance suite (tests/spf/)
  *
  * Tables of {label, inputs, want}: macro expansion (the examples of

@@ -1,5 +1,5 @@
 /*
- * check_table - unit tests for lib/table.c and lib/table_pattern.c
+ * check_table - unit tests for lib/core/table.c and lib/core/table_pattern.c
  *
  * Lookups run against the files in tests/unit/data/ (found through
  * $srcdir, default "."), written the way admins write them for Postfix.

@@ -1,5 +1,5 @@
 /*
- * check_template - unit tests for lib/template.c
+ * check_template - unit tests for lib/core/template.c
  *
  * Two tables: templates checked against a variable list (known and
  * unknown names, "$$", bad syntax, the name length limit), and

@@ -1,5 +1,5 @@
 /*
- * check_urls - unit tests for lib/urls.c
+ * check_urls - unit tests for lib/mime/urls.c
  *
  * mail_cases runs each sample under tests/unit/data/mail (found
  * through $srcdir, default ".") twice: as stored, and with its line

@@ -1,5 +1,5 @@
 /*
- * check_util - unit tests for lib/util.c
+ * check_util - unit tests for lib/core/util.c
  *
  * The bounded helpers are tested at their edges: a result that fits
  * exactly, one that is one byte too long, a buffer of one byte and a
