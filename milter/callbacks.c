@@ -316,43 +316,23 @@ cb_helo(SMFICTX *ctx, char *name)
 	return conn_enact(ctx, c, &d);
 }
 
-/* bad_address - the decision for an address too long to be one, in
- * Postfix's words */
-static void
-bad_address(const struct conn *c, bool sender, struct pcl_decision *d)
-{
-	pcl_log(LOG_NOTICE, "%s: reject stage=%s reason=\"address too long\"",
-	        conn_qid(c), sender ? "mail" : "rcpt");
-	memset(d, 0, sizeof(*d));
-	d->action = PCL_ACT_REJECT;
-	pcl_reply_set(&d->reply, PCL_ACT_REJECT, 501,
-	              sender ? "5.1.7" : "5.1.3",
-	              sender ? "Bad sender address syntax"
-	                     : "Bad recipient address syntax");
-}
-
 /* cb_envfrom - MAIL FROM */
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
-	char sender[PCL_ADDRESS_MAX + 1];
 	struct pcl_decision d;
 	const char *auth;
 
 	if (c == NULL)
 		return no_session("mail");
 	conn_update_qid(ctx, c);
-	if (!pcl_strip_brackets(sender, sizeof(sender),
-	                        argv != NULL && argv[0] != NULL ? argv[0]
-	                                                        : "<>")) {
-		bad_address(c, true, &d);
-		return conn_enact(ctx, c, &d);
-	}
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	if (auth != NULL && *auth == '\0')
 		auth = NULL;
-	pcl_session_mail(c->session, sender, auth, &d);
+	pcl_session_mail(c->session,
+	                 argv != NULL && argv[0] != NULL ? argv[0] : "<>", auth,
+	                 &d);
 	return conn_enact(ctx, c, &d);
 }
 
@@ -361,18 +341,13 @@ static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
-	char rcpt[PCL_ADDRESS_MAX + 1];
 	struct pcl_decision d;
 
 	if (c == NULL)
 		return no_session("rcpt");
 	conn_update_qid(ctx, c);
-	if (argv == NULL || argv[0] == NULL ||
-	    !pcl_strip_brackets(rcpt, sizeof(rcpt), argv[0])) {
-		bad_address(c, false, &d);
-		return conn_enact(ctx, c, &d);
-	}
-	pcl_session_rcpt(c->session, rcpt, &d);
+	pcl_session_rcpt(c->session,
+	                 argv != NULL && argv[0] != NULL ? argv[0] : "", &d);
 	return conn_enact(ctx, c, &d);
 }
 

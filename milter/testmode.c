@@ -275,18 +275,6 @@ check_error(const struct pcl_session *s, enum pcl_on_error e,
 	pcl_reply_set(&d->reply, d->action, 0, NULL, NULL);
 }
 
-/* bad_address - as the milter, for an address too long to be one */
-static void
-bad_address(bool sender, struct pcl_decision *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->action = PCL_ACT_REJECT;
-	pcl_reply_set(&d->reply, PCL_ACT_REJECT, 501,
-	              sender ? "5.1.7" : "5.1.3",
-	              sender ? "Bad sender address syntax"
-	                     : "Bad recipient address syntax");
-}
-
 /* ends_transaction - does the milter's return code for d end it */
 static bool
 ends_transaction(const struct pcl_decision *d)
@@ -413,21 +401,16 @@ run_envelope(struct pcl_session *s, const struct pcl_conf *conf,
 		if (ends_transaction(&d))
 			goto refused;
 	}
-	if (!pcl_strip_brackets(addr, sizeof(addr), t->from))
-		bad_address(true, &d);
-	else
-		pcl_session_mail(s, addr, t->auth, &d);
+	pcl_session_mail(s, t->from, t->auth, &d);
 	check_error(s, conf->on_error, &d);
 	if (ends_transaction(&d))
 		goto refused;
 
 	for (size_t i = 0; i < t->nrcpts; i++) {
+		/* shown as given when too long to be an address */
 		bool fits = pcl_strip_brackets(addr, sizeof(addr), t->rcpts[i]);
 
-		if (!fits)
-			bad_address(false, &d);
-		else
-			pcl_session_rcpt(s, addr, &d);
+		pcl_session_rcpt(s, t->rcpts[i], &d);
 		check_error(s, conf->on_error, &d);
 		if (d.action == PCL_ACT_DISCARD)
 			goto refused; /* discards the whole message */

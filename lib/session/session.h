@@ -81,12 +81,15 @@ void pcl_session_connect(struct pcl_session *s, const char *addr,
 void pcl_session_helo(struct pcl_session *s, const char *name,
                       struct pcl_decision *d);
 
-/* sender without angle brackets ("" for the null sender); auth_user is
- * {auth_authen} or NULL */
+/* sender as the MTA gives it, "<a@b>" ("<>" for the null sender), or
+ * without the angle brackets; auth_user is {auth_authen} or NULL. An
+ * address too long to be one is refused (501 5.1.7) and starts no
+ * transaction. */
 void pcl_session_mail(struct pcl_session *s, const char *sender,
                       const char *auth_user, struct pcl_decision *d);
 
-/* recipient without angle brackets */
+/* recipient, with or without angle brackets; one too long to be an
+ * address is refused (501 5.1.3) */
 void pcl_session_rcpt(struct pcl_session *s, const char *rcpt,
                       struct pcl_decision *d);
 

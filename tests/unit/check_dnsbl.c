@@ -1,5 +1,5 @@
 /*
- * check_dnsbl - unit tests for lib/dns/dnsbl.c
+ * check_dnsbl - unit tests for lib/dns/dnslist.c
  *
  * Tables of {label, inputs, want}: site syntax (the examples of the
  * header, the Spamhaus DQS guide and postscreen guides), bad sites and

@@ -1,6 +1,7 @@
 /*
  * check_session_budget - what one message may cost: header fields,
- * header bytes, forged Authentication-Results deletions
+ * header bytes, forged Authentication-Results deletions; and addresses
+ * too long to be one
  *
  * Each case drives one message with a given header through the session
  * and checks the verdict, its reply, and how many deletions the MTA is
@@ -240,6 +241,44 @@ START_TEST(test_delete_order)
 }
 END_TEST
 
+/* an address too long to be one: refused as Postfix would, by the
+ * session, for the milter and the test mode alike; the transaction
+ * goes on for the recipients that fit */
+START_TEST(test_address_too_long)
+{
+	struct pcl_conf *conf = conf_fixture_load(dir, BASE);
+	struct pcl_session *s = pcl_session_new(conf);
+	char lng[PCL_ADDRESS_MAX + 16], bracketed[PCL_ADDRESS_MAX + 32];
+	char reply[PCL_REPLY_TEXT_MAX + 32];
+	struct pcl_decision d;
+
+	memset(lng, 'a', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = '\0';
+	lng[10] = '@';
+	pcl_format(bracketed, sizeof(bracketed), "<%s>", lng);
+	pcl_session_connect(s, "192.0.2.1", NULL, 25, NULL, &d);
+	pcl_session_helo(s, "client.example.net", &d);
+	pcl_session_mail(s, bracketed, NULL, &d);
+	pcl_reply_format(&d.reply, reply, sizeof(reply));
+	ck_assert_msg(
+	    d.action == PCL_ACT_REJECT &&
+	        strcmp(reply, "501 5.1.7 Bad sender address syntax") == 0,
+	    "long sender: got %s \"%s\"", pcl_action_name(d.action), reply);
+	pcl_session_mail(s, "<a@example.net>", NULL, &d);
+	ck_assert_int_eq(d.action, PCL_ACT_ACCEPT);
+	pcl_session_rcpt(s, bracketed, &d);
+	pcl_reply_format(&d.reply, reply, sizeof(reply));
+	ck_assert_msg(
+	    d.action == PCL_ACT_REJECT &&
+	        strcmp(reply, "501 5.1.3 Bad recipient address syntax") == 0,
+	    "long recipient: got %s \"%s\"", pcl_action_name(d.action), reply);
+	pcl_session_rcpt(s, "<b@example.org>", &d);
+	ck_assert_int_eq(d.action, PCL_ACT_ACCEPT);
+	pcl_session_free(s);
+	pcl_conf_release(conf);
+}
+END_TEST
+
 static Suite *
 budget_suite(void)
 {
@@ -250,6 +289,7 @@ budget_suite(void)
 	tcase_add_loop_test(tc, test_budget, 0,
 	                    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_delete_order);
+	tcase_add_test(tc, test_address_too_long);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -1,5 +1,5 @@
 /*
- * session_reply - what a session says: replies expanded from the
+ * reply - what a session says: replies expanded from the
  * configured templates, and the one key=value log line per decision
  */
 #include "config.h"
@@ -10,12 +10,23 @@
 #include "session_int.h"
 #include "template.h"
 
-/* var_lookup - the session's values for reply templates */
+/* The values a reply template may use. */
+struct reply_env {
+	const struct pcl_session *s;
+	const struct pcl_reply_var *vars; /* the check's own, or NULL */
+};
+
+/* var_lookup - a check's own variables first ($rbl_*, $spf_*), then
+ * the session's */
 static const char *
 var_lookup(const char *name, void *ctx)
 {
-	const struct pcl_session *s = ctx;
+	const struct reply_env *env = ctx;
+	const struct pcl_session *s = env->s;
 
+	for (const struct pcl_reply_var *v = env->vars; v && v->name; v++)
+		if (strcmp(name, v->name) == 0)
+			return v->value;
 	if (strcmp(name, "client_address") == 0)
 		return s->addr;
 	if (strcmp(name, "client_name") == 0)
@@ -28,24 +39,6 @@ var_lookup(const char *name, void *ctx)
 		return s->rcpt;
 	if (strcmp(name, "myhostname") == 0)
 		return s->conf->myhostname;
-	if (s->spf && strcmp(name, "spf_result") == 0)
-		return pcl_spf_result_name(s->spf->result);
-	if (s->spf && strcmp(name, "spf_explanation") == 0)
-		return s->spf->explanation;
-	if (s->spf && strcmp(name, "spf_problem") == 0)
-		return s->spf->problem;
-	if (s->rbl == NULL)
-		return NULL;
-	if (strcmp(name, "rbl_code") == 0)
-		return s->rbl->code;
-	if (strcmp(name, "rbl_class") == 0)
-		return s->rbl->class_;
-	if (strcmp(name, "rbl_what") == 0)
-		return s->rbl->what;
-	if (strcmp(name, "rbl_domain") == 0)
-		return s->rbl->domain;
-	if (strcmp(name, "rbl_txt") == 0 || strcmp(name, "rbl_reason") == 0)
-		return s->rbl->txt;
 	return NULL;
 }
 
@@ -53,8 +46,10 @@ var_lookup(const char *name, void *ctx)
  * the code part was checked at load, and the expanded text is cut to
  * fit rather than refused (a long HELO name must not lose the reply) */
 void
-pcl_session_reply(struct pcl_session *s, struct pcl_finding *f, const char *tpl)
+pcl_session_reply(struct pcl_session *s, struct pcl_finding *f, const char *tpl,
+                  const struct pcl_reply_var *vars)
 {
+	struct reply_env env = {s, vars};
 	char text[PCL_LINE_MAX];
 	struct pcl_reply parsed;
 	char err[PCL_ERR_MAX];
@@ -63,7 +58,7 @@ pcl_session_reply(struct pcl_session *s, struct pcl_finding *f, const char *tpl)
 		pcl_reply_set(&f->reply, f->action, 0, NULL, NULL);
 		return;
 	}
-	pcl_template_expand(parsed.text, var_lookup, s, text, sizeof(text));
+	pcl_template_expand(parsed.text, var_lookup, &env, text, sizeof(text));
 	pcl_reply_set(&f->reply, f->action, parsed.code, parsed.enhanced, text);
 }
 
@@ -97,7 +92,7 @@ pcl_session_log_line(struct pcl_session *s, const char *verdict,
 		pcl_append(line, sizeof(line), " check=%s", f->check);
 	pcl_log_quote(client, qreply, sizeof(qreply));
 	pcl_append(line, sizeof(line), " client=%s", qreply);
-	if (s->helo_seen) {
+	if (s->facts.helo_seen) {
 		pcl_log_quote(s->helo, helo, sizeof(helo));
 		pcl_append(line, sizeof(line), " helo=%s", helo);
 	}

@@ -1,5 +1,5 @@
 /*
- * dnsbl - DNS list sites: syntax, query names, answers, scores
+ * dnslist - DNS list sites: syntax, query names, answers, scores
  *
  * Site syntax follows postscreen_dnsbl_sites: the weight is split off
  * at the rightmost '*', the filter at the first '=' of what is left,
