@@ -167,6 +167,7 @@ bench_build_fakedns() {
 	# shellcheck disable=SC2046 # pkg-config's words
 	if ! gcc -O2 -Wall -Wextra -pthread -I"$TOP" -I"$TOP/tests/unit" \
 		"$TOP/bench/dnsbl/fakedns_main.c" "$TOP/tests/unit/fakedns.c" \
+		"$TOP/tests/unit/fakedns_knobs.c" "$TOP/tests/unit/fakedns_zone.c" \
 		$(pkg-config --cflags --libs ldns) -o "$BENCH_WORK/fakedns_main"; then
 		echo "bench: cannot build fakedns_main" >&2
 		exit 1

@@ -26,7 +26,9 @@
  *
  * Build (from the top of the tree, as bench/dnsbl/run.sh does):
  *	gcc -O2 -pthread -I. -Itests/unit bench/dnsbl/fakedns_main.c \
- *	    tests/unit/fakedns.c $(pkg-config --cflags --libs ldns) -o fakedns_main
+ *	    tests/unit/fakedns.c tests/unit/fakedns_knobs.c \
+ *	    tests/unit/fakedns_zone.c $(pkg-config --cflags --libs ldns) \
+ *	    -o fakedns_main
  */
 #include <errno.h>
 #include <getopt.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""authcheck.py - independent SPF and DKIM tools for t_auth.sh
+"""authcheck.py - independent SPF and DKIM tools for the t_auth_*.sh tests
 
 Runs under Debian's /usr/bin/python3 (python3-spf, python3-dkim,
 python3-dnspython, python3-nacl). Every DNS question goes to the test

@@ -79,7 +79,8 @@ if [ ! -x "$bin" ]; then
 		"$top"/lib/core/util.c "$top"/lib/core/addr.c "$top"/lib/dns/dns.c \
 		"$top"/lib/dns/dns_batch.c "$top"/lib/dns/dns_cache.c \
 		"$top"/lib/dns/dns_wire.c "$top"/lib/auth/spf*.c \
-		"$top/tests/unit/fakedns.c" "$here/spf_suite.c" \
+		"$top/tests/unit/fakedns.c" "$top/tests/unit/fakedns_knobs.c" \
+		"$top/tests/unit/fakedns_zone.c" "$here/spf_suite.c" \
 		$(pkg-config --cflags --libs ldns) -lpthread -o "$bin" ||
 		fail_hard "cannot build spf_suite"
 fi

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_fixture.h"
 #include "session.h"
 #include "snapshot.h"
 #include "util.h"
@@ -284,28 +285,64 @@ static const struct session_case cases[] = {
     {"sendmail path never refuses a bounce",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = reject\n",
-     "127.0.0.1", "localhost", 0, "localhost", NULL, "",
-     {"b@example.org"}, PCL_ACT_ACCEPT, {PCL_ACT_ACCEPT}, NULL,
-     PCL_ACT_ACCEPT, NULL},
+     "127.0.0.1",
+     "localhost",
+     0,
+     "localhost",
+     NULL,
+     "",
+     {"b@example.org"},
+     PCL_ACT_ACCEPT,
+     {PCL_ACT_ACCEPT},
+     NULL,
+     PCL_ACT_ACCEPT,
+     NULL},
     {"sendmail path to excepted recipients only",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = reject\n",
-     "127.0.0.1", "localhost", 0, "localhost", NULL, "a@example.net",
-     {"postmaster@example.org", "abuse@example.org"}, PCL_ACT_ACCEPT,
-     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT}, NULL, PCL_ACT_ACCEPT, NULL},
+     "127.0.0.1",
+     "localhost",
+     0,
+     "localhost",
+     NULL,
+     "a@example.net",
+     {"postmaster@example.org", "abuse@example.org"},
+     PCL_ACT_ACCEPT,
+     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT},
+     NULL,
+     PCL_ACT_ACCEPT,
+     NULL},
     /* one message cannot be split: a refusal holds it instead */
     {"sendmail path with one excepted recipient of two",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = reject\n",
-     "127.0.0.1", "localhost", 0, "localhost", NULL, "a@example.net",
-     {"postmaster@example.org", "b@example.org"}, PCL_ACT_ACCEPT,
-     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT}, NULL, PCL_ACT_QUARANTINE, NULL},
+     "127.0.0.1",
+     "localhost",
+     0,
+     "localhost",
+     NULL,
+     "a@example.net",
+     {"postmaster@example.org", "b@example.org"},
+     PCL_ACT_ACCEPT,
+     {PCL_ACT_ACCEPT, PCL_ACT_ACCEPT},
+     NULL,
+     PCL_ACT_QUARANTINE,
+     NULL},
     {"sendmail path: quarantine kept for an excepted recipient",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = quarantine\n",
-     "127.0.0.1", "localhost", 0, "localhost", NULL, "a@example.net",
-     {"postmaster@example.org"}, PCL_ACT_ACCEPT,
-     {PCL_ACT_ACCEPT}, NULL, PCL_ACT_QUARANTINE, NULL},
+     "127.0.0.1",
+     "localhost",
+     0,
+     "localhost",
+     NULL,
+     "a@example.net",
+     {"postmaster@example.org"},
+     PCL_ACT_ACCEPT,
+     {PCL_ACT_ACCEPT},
+     NULL,
+     PCL_ACT_QUARANTINE,
+     NULL},
     {"sendmail path refused at end of message",
      "internal_networks =\nhelo_own_names = mx.example.org\n"
      "helo_non_fqdn_action = reject\n",
@@ -580,27 +617,12 @@ START_TEST(test_trace_explains)
 }
 END_TEST
 
-/* remove_dir - clean up the temp dir */
-static void
-remove_dir(void)
-{
-	char cmd[300];
-
-	pcl_format(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
 int
 main(void)
 {
 	Suite *su = suite_create("session");
 	TCase *tc = tcase_create("stages");
-	SRunner *sr;
-	int failed;
 
-	if (mkdtemp(dir) == NULL)
-		return EXIT_FAILURE;
 	tcase_add_loop_test(tc, test_cases, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_loop_test(tc, test_maps, 0,
@@ -610,10 +632,5 @@ main(void)
 	tcase_add_test(tc, test_trace_explains);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	remove_dir();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return conf_fixture_run(su, dir);
 }

@@ -297,15 +297,5 @@ budget_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (mkdtemp(dir) == NULL)
-		return 99;
-	sr = srunner_create(budget_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(dir);
-	return failed ? 1 : 0;
+	return conf_fixture_run(budget_suite(), dir);
 }

@@ -22,14 +22,14 @@
 #include "util.h"
 
 static const char zone[] =
-	"$ORIGIN test.\n"
-	"$TTL 300\n"
-	"@ IN SOA ns.test. admin.test. 1 3600 600 86400 120\n"
-	"bad.example.dbl.test. IN A 127.0.1.2\n"
-	"bad.example.dbl.test. IN TXT \"https://dbl.test/bad.example\"\n"
-	"young.example.zrd.test. IN A 127.0.2.5\n"
-	"oops.example.dbl.test. IN A 127.0.1.255\n"
-	"x.test. IN A 192.0.2.1\n";
+    "$ORIGIN test.\n"
+    "$TTL 300\n"
+    "@ IN SOA ns.test. admin.test. 1 3600 600 86400 120\n"
+    "bad.example.dbl.test. IN A 127.0.1.2\n"
+    "bad.example.dbl.test. IN TXT \"https://dbl.test/bad.example\"\n"
+    "young.example.zrd.test. IN A 127.0.2.5\n"
+    "oops.example.dbl.test. IN A 127.0.1.255\n"
+    "x.test. IN A 192.0.2.1\n";
 
 static struct fakedns *fk;
 static char dir[] = "/tmp/check_session_dbl.XXXXXX";
@@ -56,13 +56,13 @@ load(const char *extra)
 	char text[2048];
 
 	pcl_format(text, sizeof(text),
-		   "spf_verify = no\n"
-		   "internal_networks = 127.0.0.0/8\n"
-		   "helo_own_names = mx.example.org\n"
-		   "helo_own_addresses = 198.51.100.1\n"
-		   "dns_servers = %s\n"
-		   "dns_timeout = 500ms\n%s\n",
-		   fk->servers, extra);
+	           "spf_verify = no\n"
+	           "internal_networks = 127.0.0.0/8\n"
+	           "helo_own_names = mx.example.org\n"
+	           "helo_own_addresses = 198.51.100.1\n"
+	           "dns_servers = %s\n"
+	           "dns_timeout = 500ms\n%s\n",
+	           fk->servers, extra);
 	return conf_fixture_load(dir, text);
 }
 
@@ -78,46 +78,44 @@ struct dbl_case {
 #define SITES "dbl_sites = dbl.test=127.0.1.[2..99] zrd.test=127.0.2.[2..24]"
 
 static const struct dbl_case cases[] = {
-	{"clean message", SITES, "mail.example.net", "mail.example.net",
-	 "a@example.net", " a@example.net", "hi http://good.example/\r\n",
-	 PCL_ACT_ACCEPT, PCL_ACT_ACCEPT, NULL},
-	{"listed HELO refused at RCPT", SITES, NULL, "bad.example",
-	 "a@example.net", NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT,
-	 "554 5.7.1 Service unavailable; Helo command <bad.example> blocked "
-	 "using dbl.test; https://dbl.test/bad.example"},
-	{"listed client name", SITES, "bad.example", "mail.example.net",
-	 "a@example.net", NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT, NULL},
-	{"listed sender domain", SITES, NULL, "mail.example.net",
-	 "a@Bad.Example", NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT,
-	 "554 5.7.1 Service unavailable; Sender address <bad.example> blocked "
-	 "using dbl.test; https://dbl.test/bad.example"},
-	{"ZRD young domain", SITES, NULL, "mail.example.net",
-	 "a@young.example", NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT, NULL},
-	{"listed From: domain refused at end of message", SITES, NULL,
-	 "mail.example.net", "a@example.net", " \"Bad\" <ceo@bad.example>",
-	 NULL, PCL_ACT_ACCEPT, PCL_ACT_REJECT,
-	 "554 5.7.1 Service unavailable; From: header <bad.example> blocked "
-	 "using dbl.test; https://dbl.test/bad.example"},
-	{"listed body URL refused at end of message", SITES, NULL,
-	 "mail.example.net", "a@example.net", " a@example.net",
-	 "click http://www.bad.example/win now\r\n", PCL_ACT_ACCEPT,
-	 PCL_ACT_REJECT, NULL},
-	{"identity restriction: list only the sender",
-	 "dbl_sites = dbl.test=127.0.1.[2..99]:sender", NULL, "bad.example",
-	 "a@example.net", " x@bad.example", "http://bad.example/\r\n",
-	 PCL_ACT_ACCEPT, PCL_ACT_ACCEPT, NULL},
-	{"HELO IP literal never sent", SITES, NULL, "[192.0.2.10]",
-	 "a@example.net", NULL, NULL, PCL_ACT_ACCEPT, PCL_ACT_ACCEPT, NULL},
-	{"DBL error code is not a listing", SITES "\ndbl_on_error = accept",
-	 NULL, "oops.example", "a@example.net", NULL, NULL, PCL_ACT_ACCEPT,
-	 PCL_ACT_ACCEPT, NULL},
-	{"DBL error code with on_error tempfail",
-	 SITES "\ndbl_on_error = tempfail", NULL, "oops.example",
-	 "a@example.net", NULL, NULL, PCL_ACT_TEMPFAIL, PCL_ACT_ACCEPT,
-	 "451 4.4.3 DNS list lookup failed"},
-	{"dry run", SITES "\ndry_run = dbl", NULL, "bad.example",
-	 "a@example.net", " ceo@bad.example", NULL, PCL_ACT_ACCEPT,
-	 PCL_ACT_ACCEPT, NULL},
+    {"clean message", SITES, "mail.example.net", "mail.example.net",
+     "a@example.net", " a@example.net", "hi http://good.example/\r\n",
+     PCL_ACT_ACCEPT, PCL_ACT_ACCEPT, NULL},
+    {"listed HELO refused at RCPT", SITES, NULL, "bad.example", "a@example.net",
+     NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT,
+     "554 5.7.1 Service unavailable; Helo command <bad.example> blocked "
+     "using dbl.test; https://dbl.test/bad.example"},
+    {"listed client name", SITES, "bad.example", "mail.example.net",
+     "a@example.net", NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT, NULL},
+    {"listed sender domain", SITES, NULL, "mail.example.net", "a@Bad.Example",
+     NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT,
+     "554 5.7.1 Service unavailable; Sender address <bad.example> blocked "
+     "using dbl.test; https://dbl.test/bad.example"},
+    {"ZRD young domain", SITES, NULL, "mail.example.net", "a@young.example",
+     NULL, NULL, PCL_ACT_REJECT, PCL_ACT_ACCEPT, NULL},
+    {"listed From: domain refused at end of message", SITES, NULL,
+     "mail.example.net", "a@example.net", " \"Bad\" <ceo@bad.example>", NULL,
+     PCL_ACT_ACCEPT, PCL_ACT_REJECT,
+     "554 5.7.1 Service unavailable; From: header <bad.example> blocked "
+     "using dbl.test; https://dbl.test/bad.example"},
+    {"listed body URL refused at end of message", SITES, NULL,
+     "mail.example.net", "a@example.net", " a@example.net",
+     "click http://www.bad.example/win now\r\n", PCL_ACT_ACCEPT, PCL_ACT_REJECT,
+     NULL},
+    {"identity restriction: list only the sender",
+     "dbl_sites = dbl.test=127.0.1.[2..99]:sender", NULL, "bad.example",
+     "a@example.net", " x@bad.example", "http://bad.example/\r\n",
+     PCL_ACT_ACCEPT, PCL_ACT_ACCEPT, NULL},
+    {"HELO IP literal never sent", SITES, NULL, "[192.0.2.10]", "a@example.net",
+     NULL, NULL, PCL_ACT_ACCEPT, PCL_ACT_ACCEPT, NULL},
+    {"DBL error code is not a listing", SITES "\ndbl_on_error = accept", NULL,
+     "oops.example", "a@example.net", NULL, NULL, PCL_ACT_ACCEPT,
+     PCL_ACT_ACCEPT, NULL},
+    {"DBL error code with on_error tempfail", SITES "\ndbl_on_error = tempfail",
+     NULL, "oops.example", "a@example.net", NULL, NULL, PCL_ACT_TEMPFAIL,
+     PCL_ACT_ACCEPT, "451 4.4.3 DNS list lookup failed"},
+    {"dry run", SITES "\ndry_run = dbl", NULL, "bad.example", "a@example.net",
+     " ceo@bad.example", NULL, PCL_ACT_ACCEPT, PCL_ACT_ACCEPT, NULL},
 };
 
 START_TEST(test_cases)
@@ -135,9 +133,11 @@ START_TEST(test_cases)
 	pcl_session_rcpt(s, "b@example.org", &d);
 	if (d.action != PCL_ACT_ACCEPT)
 		pcl_reply_format(&d.reply, reply, sizeof(reply));
-	ck_assert_msg(d.action == tc->want_rcpt, "%s: rcpt: got %s (%s), "
-		      "want %s", tc->label, pcl_action_name(d.action), reply,
-		      pcl_action_name(tc->want_rcpt));
+	ck_assert_msg(d.action == tc->want_rcpt,
+	              "%s: rcpt: got %s (%s), "
+	              "want %s",
+	              tc->label, pcl_action_name(d.action), reply,
+	              pcl_action_name(tc->want_rcpt));
 	if (d.action == PCL_ACT_ACCEPT) {
 		if (tc->hdr_from)
 			pcl_session_header(s, "From", tc->hdr_from);
@@ -145,19 +145,19 @@ START_TEST(test_cases)
 		pcl_session_eoh(s);
 		if (tc->body)
 			pcl_session_body(s, (const unsigned char *)tc->body,
-					 strlen(tc->body));
+			                 strlen(tc->body));
 		pcl_session_eom(s, &d);
 		if (d.action == PCL_ACT_REJECT || d.action == PCL_ACT_TEMPFAIL)
 			pcl_reply_format(&d.reply, reply, sizeof(reply));
 		ck_assert_msg(d.action == tc->want_eom,
-			      "%s: eom: got %s (%s), want %s", tc->label,
-			      pcl_action_name(d.action), reply,
-			      pcl_action_name(tc->want_eom));
+		              "%s: eom: got %s (%s), want %s", tc->label,
+		              pcl_action_name(d.action), reply,
+		              pcl_action_name(tc->want_eom));
 	}
 	if (tc->want_reply)
 		ck_assert_msg(strcmp(reply, tc->want_reply) == 0,
-			      "%s: got \"%s\", want \"%s\"", tc->label, reply,
-			      tc->want_reply);
+		              "%s: got \"%s\", want \"%s\"", tc->label, reply,
+		              tc->want_reply);
 	ck_assert(!pcl_session_had_error(s));
 	pcl_session_free(s);
 }
@@ -222,22 +222,13 @@ main(void)
 {
 	Suite *su = suite_create("session_dbl");
 	TCase *tc = tcase_create("dbl");
-	SRunner *sr;
-	int failed;
 
-	if (mkdtemp(dir) == NULL)
-		return EXIT_FAILURE;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cases, 0,
-			    sizeof(cases) / sizeof(cases[0]));
+	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_literals_never_sent);
 	tcase_add_loop_test(tc, test_report_to_abuse, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(dir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return conf_fixture_run(su, dir);
 }

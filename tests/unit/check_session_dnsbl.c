@@ -25,28 +25,28 @@
 #define KEY "k3yS3cr3t9x"
 
 static const char zone[] =
-	"$ORIGIN test.\n"
-	"$TTL 300\n"
-	"@ IN SOA ns.test. admin.test. 1 3600 600 86400 120\n"
-	/* 192.0.2.2 is listed on bl.test with a reason */
-	"2.2.0.192.bl.test. IN A 127.0.0.2\n"
-	"2.2.0.192.bl.test. IN TXT \"see http://bl.test/2\"\n"
-	/* 192.0.2.3 on two weak lists */
-	"3.2.0.192.w1.test. IN A 127.0.0.2\n"
-	"3.2.0.192.w2.test. IN A 127.0.0.2\n"
-	/* 192.0.2.4 on bl.test with a code outside the filter */
-	"4.2.0.192.bl.test. IN A 127.0.0.99\n"
-	/* 192.0.2.5 gets an error code (query via public resolver) */
-	"5.2.0.192.bl.test. IN A 127.255.255.254\n"
-	/* 192.0.2.6 is on the allow list */
-	"6.2.0.192.wl.test. IN A 127.0.10.2\n"
-	/* 192.0.2.7 listed on the DQS zone */
-	"7.2.0.192." KEY ".zen.dq.test. IN A 127.0.0.4\n"
-	"7.2.0.192." KEY ".zen.dq.test. IN TXT \"listed, key " KEY "\"\n"
-	/* 2001:db8::2 listed */
-	"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
-	".bl.test. IN A 127.0.0.2\n"
-	"x.test. IN A 192.0.2.1\n";
+    "$ORIGIN test.\n"
+    "$TTL 300\n"
+    "@ IN SOA ns.test. admin.test. 1 3600 600 86400 120\n"
+    /* 192.0.2.2 is listed on bl.test with a reason */
+    "2.2.0.192.bl.test. IN A 127.0.0.2\n"
+    "2.2.0.192.bl.test. IN TXT \"see http://bl.test/2\"\n"
+    /* 192.0.2.3 on two weak lists */
+    "3.2.0.192.w1.test. IN A 127.0.0.2\n"
+    "3.2.0.192.w2.test. IN A 127.0.0.2\n"
+    /* 192.0.2.4 on bl.test with a code outside the filter */
+    "4.2.0.192.bl.test. IN A 127.0.0.99\n"
+    /* 192.0.2.5 gets an error code (query via public resolver) */
+    "5.2.0.192.bl.test. IN A 127.255.255.254\n"
+    /* 192.0.2.6 is on the allow list */
+    "6.2.0.192.wl.test. IN A 127.0.10.2\n"
+    /* 192.0.2.7 listed on the DQS zone */
+    "7.2.0.192." KEY ".zen.dq.test. IN A 127.0.0.4\n"
+    "7.2.0.192." KEY ".zen.dq.test. IN TXT \"listed, key " KEY "\"\n"
+    /* 2001:db8::2 listed */
+    "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
+    ".bl.test. IN A 127.0.0.2\n"
+    "x.test. IN A 192.0.2.1\n";
 
 static struct fakedns *fk;
 static char dir[] = "/tmp/check_session_dnsbl.XXXXXX";
@@ -73,14 +73,14 @@ load(const char *extra)
 	char text[2048];
 
 	pcl_format(text, sizeof(text),
-		   "spf_verify = no\n"
-		   "internal_networks = 127.0.0.0/8\n"
-		   "helo_own_names = mx.example.org\n"
-		   "helo_own_addresses = 198.51.100.1\n"
-		   "dns_servers = %s\n"
-		   "dns_timeout = 500ms\n"
-		   "dqs_key = " KEY "\n%s\n",
-		   fk->servers, extra);
+	           "spf_verify = no\n"
+	           "internal_networks = 127.0.0.0/8\n"
+	           "helo_own_names = mx.example.org\n"
+	           "helo_own_addresses = 198.51.100.1\n"
+	           "dns_servers = %s\n"
+	           "dns_timeout = 500ms\n"
+	           "dqs_key = " KEY "\n%s\n",
+	           fk->servers, extra);
 	return conf_fixture_load(dir, text);
 }
 
@@ -112,54 +112,52 @@ struct dnsbl_case {
 };
 
 static const struct dnsbl_case cases[] = {
-	{"listed", "dnsbl_sites = bl.test", "192.0.2.2", PCL_ACT_REJECT,
-	 "554 5.7.1 Service unavailable; Client host [192.0.2.2] blocked "
-	 "using bl.test; see http://bl.test/2"},
-	{"not listed", "dnsbl_sites = bl.test", "192.0.2.9", PCL_ACT_ACCEPT,
-	 NULL},
-	{"filter excludes the code", "dnsbl_sites = bl.test=127.0.0.[2..11]",
-	 "192.0.2.4", PCL_ACT_ACCEPT, NULL},
-	{"no filter: any 127/8 code", "dnsbl_sites = bl.test", "192.0.2.4",
-	 PCL_ACT_REJECT, NULL},
-	{"weights below threshold",
-	 "dnsbl_sites = w1.test w2.test*1\ndnsbl_threshold = 3", "192.0.2.3",
-	 PCL_ACT_ACCEPT, NULL},
-	{"weights reach threshold",
-	 "dnsbl_sites = w1.test*2 w2.test\ndnsbl_threshold = 3", "192.0.2.3",
-	 PCL_ACT_REJECT, NULL},
-	{"allow list lowers the score",
-	 "dnsbl_sites = bl.test*2 wl.test*-5\ndnsbl_threshold = 2",
-	 "192.0.2.6", PCL_ACT_ACCEPT, NULL},
-	{"error code is not a listing, on_error accept",
-	 "dnsbl_sites = bl.test\ndnsbl_on_error = accept", "192.0.2.5",
-	 PCL_ACT_ACCEPT, NULL},
-	{"error code with on_error tempfail",
-	 "dnsbl_sites = bl.test\ndnsbl_on_error = tempfail", "192.0.2.5",
-	 PCL_ACT_TEMPFAIL, "451 4.4.3 DNS list lookup failed"},
-	{"DQS key hidden in the reply",
-	 "dnsbl_sites = $dqs_key.zen.dq.test=127.0.0.[2..11]*3", "192.0.2.7",
-	 PCL_ACT_REJECT,
-	 "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked "
-	 "using zen.dq.test; listed, key <redacted>"},
-	{"DQS list shown by the admin's name",
-	 "dnsbl_sites = $dqs_key.zen.dq.test=127.0.0.[2..11]*3\n"
-	 "dns_list_names = zen.dq.test=zen.spamhaus.org",
-	 "192.0.2.7", PCL_ACT_REJECT,
-	 "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked "
-	 "using zen.spamhaus.org; listed, key <redacted>"},
-	{"custom reply template",
-	 "dnsbl_sites = bl.test\ndnsbl_reply = 550 5.7.1 $rbl_what is on "
-	 "$rbl_domain ($rbl_code)",
-	 "192.0.2.2", PCL_ACT_REJECT,
-	 "550 5.7.1 192.0.2.2 is on bl.test (550)"},
-	{"IPv6 client", "dnsbl_sites = bl.test", "2001:db8::2", PCL_ACT_REJECT,
-	 NULL},
-	{"private client skipped", "dnsbl_sites = bl.test", "10.1.2.3",
-	 PCL_ACT_ACCEPT, NULL},
-	{"dry run", "dnsbl_sites = bl.test\ndry_run = dnsbl", "192.0.2.2",
-	 PCL_ACT_ACCEPT, NULL},
-	{"tempfail action", "dnsbl_sites = bl.test\ndnsbl_action = tempfail",
-	 "192.0.2.2", PCL_ACT_TEMPFAIL, NULL},
+    {"listed", "dnsbl_sites = bl.test", "192.0.2.2", PCL_ACT_REJECT,
+     "554 5.7.1 Service unavailable; Client host [192.0.2.2] blocked "
+     "using bl.test; see http://bl.test/2"},
+    {"not listed", "dnsbl_sites = bl.test", "192.0.2.9", PCL_ACT_ACCEPT, NULL},
+    {"filter excludes the code", "dnsbl_sites = bl.test=127.0.0.[2..11]",
+     "192.0.2.4", PCL_ACT_ACCEPT, NULL},
+    {"no filter: any 127/8 code", "dnsbl_sites = bl.test", "192.0.2.4",
+     PCL_ACT_REJECT, NULL},
+    {"weights below threshold",
+     "dnsbl_sites = w1.test w2.test*1\ndnsbl_threshold = 3", "192.0.2.3",
+     PCL_ACT_ACCEPT, NULL},
+    {"weights reach threshold",
+     "dnsbl_sites = w1.test*2 w2.test\ndnsbl_threshold = 3", "192.0.2.3",
+     PCL_ACT_REJECT, NULL},
+    {"allow list lowers the score",
+     "dnsbl_sites = bl.test*2 wl.test*-5\ndnsbl_threshold = 2", "192.0.2.6",
+     PCL_ACT_ACCEPT, NULL},
+    {"error code is not a listing, on_error accept",
+     "dnsbl_sites = bl.test\ndnsbl_on_error = accept", "192.0.2.5",
+     PCL_ACT_ACCEPT, NULL},
+    {"error code with on_error tempfail",
+     "dnsbl_sites = bl.test\ndnsbl_on_error = tempfail", "192.0.2.5",
+     PCL_ACT_TEMPFAIL, "451 4.4.3 DNS list lookup failed"},
+    {"DQS key hidden in the reply",
+     "dnsbl_sites = $dqs_key.zen.dq.test=127.0.0.[2..11]*3", "192.0.2.7",
+     PCL_ACT_REJECT,
+     "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked "
+     "using zen.dq.test; listed, key <redacted>"},
+    {"DQS list shown by the admin's name",
+     "dnsbl_sites = $dqs_key.zen.dq.test=127.0.0.[2..11]*3\n"
+     "dns_list_names = zen.dq.test=zen.spamhaus.org",
+     "192.0.2.7", PCL_ACT_REJECT,
+     "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked "
+     "using zen.spamhaus.org; listed, key <redacted>"},
+    {"custom reply template",
+     "dnsbl_sites = bl.test\ndnsbl_reply = 550 5.7.1 $rbl_what is on "
+     "$rbl_domain ($rbl_code)",
+     "192.0.2.2", PCL_ACT_REJECT, "550 5.7.1 192.0.2.2 is on bl.test (550)"},
+    {"IPv6 client", "dnsbl_sites = bl.test", "2001:db8::2", PCL_ACT_REJECT,
+     NULL},
+    {"private client skipped", "dnsbl_sites = bl.test", "10.1.2.3",
+     PCL_ACT_ACCEPT, NULL},
+    {"dry run", "dnsbl_sites = bl.test\ndry_run = dnsbl", "192.0.2.2",
+     PCL_ACT_ACCEPT, NULL},
+    {"tempfail action", "dnsbl_sites = bl.test\ndnsbl_action = tempfail",
+     "192.0.2.2", PCL_ACT_TEMPFAIL, NULL},
 };
 
 START_TEST(test_cases)
@@ -172,12 +170,12 @@ START_TEST(test_cases)
 	pcl_conf_release(c);
 	pcl_reply_format(&d.reply, reply, sizeof(reply));
 	ck_assert_msg(d.action == tc->want, "%s: got %s (%s), want %s",
-		      tc->label, pcl_action_name(d.action), reply,
-		      pcl_action_name(tc->want));
+	              tc->label, pcl_action_name(d.action), reply,
+	              pcl_action_name(tc->want));
 	if (tc->want_reply)
 		ck_assert_msg(strcmp(reply, tc->want_reply) == 0,
-			      "%s: got \"%s\", want \"%s\"", tc->label, reply,
-			      tc->want_reply);
+		              "%s: got \"%s\", want \"%s\"", tc->label, reply,
+		              tc->want_reply);
 }
 END_TEST
 
@@ -186,7 +184,7 @@ END_TEST
 START_TEST(test_timeout)
 {
 	struct pcl_conf *c = load("dnsbl_sites = bl.test\n"
-				  "dnsbl_on_error = accept");
+	                          "dnsbl_on_error = accept");
 	struct timespec t0, t1;
 	struct pcl_decision d;
 	long ms;
@@ -196,7 +194,8 @@ START_TEST(test_timeout)
 	d = run(c, "192.0.2.2", NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pcl_conf_release(c);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	ck_assert_int_eq(d.action, PCL_ACT_ACCEPT);
 	ck_assert_msg(ms < 900, "took %ld ms, want < 900", ms);
 }
@@ -223,10 +222,11 @@ START_TEST(test_txt_early)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pcl_session_rcpt(s, "b@example.org", &d);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	ck_assert_int_eq(d.action, PCL_ACT_REJECT);
 	ck_assert_msg(strstr(d.reply.text, "see http://bl.test/2") != NULL,
-		      "got reply \"%s\", want the TXT in it", d.reply.text);
+	              "got reply \"%s\", want the TXT in it", d.reply.text);
 	ck_assert_msg(ms < 100, "RCPT waited %ld ms, want < 100", ms);
 	ck_assert_uint_eq(fakedns_queries(NULL), 3); /* 2 A + 1 TXT */
 	pcl_session_free(s);
@@ -308,7 +308,7 @@ file_contains(const char *path, const char *needle)
 START_TEST(test_key_never_shown)
 {
 	struct pcl_conf *c = load("dnsbl_sites = $dqs_key.zen.dq.test*3\n"
-				  "dnsbl_on_error = tempfail");
+	                          "dnsbl_on_error = tempfail");
 	struct pcl_session *s;
 	char logpath[300];
 	char *dump;
@@ -321,7 +321,7 @@ START_TEST(test_key_never_shown)
 		const struct pcl_trace_entry *e = pcl_session_trace_get(s, i);
 
 		ck_assert_msg(strstr(e->detail, KEY) == NULL,
-			      "trace line holds the key: %s", e->detail);
+		              "trace line holds the key: %s", e->detail);
 	}
 	pcl_session_free(s);
 	fakedns_set_servfail("8.2.0.192." KEY ".zen.dq.test");
@@ -332,7 +332,7 @@ START_TEST(test_key_never_shown)
 	dump = pcl_conf_dump(c);
 	ck_assert_msg(strstr(dump, KEY) == NULL, "the dump holds the key");
 	ck_assert_msg(strstr(dump, "dqs_key = <redacted>") != NULL,
-		      "dump lacks dqs_key = <redacted>");
+	              "dump lacks dqs_key = <redacted>");
 	free(dump);
 	pcl_conf_release(c);
 	unlink(logpath);
@@ -353,7 +353,8 @@ START_TEST(test_exceptions)
 	fputs("192.0.2.2 OK\n", fp);
 	fclose(fp);
 	pcl_format(extra, sizeof(extra),
-		   "dnsbl_sites = bl.test\ndnsbl_exceptions = texthash:%s", map);
+	           "dnsbl_sites = bl.test\ndnsbl_exceptions = texthash:%s",
+	           map);
 	c = load(extra);
 	d = run(c, "192.0.2.2", NULL);
 	ck_assert_int_eq(d.action, PCL_ACT_ACCEPT);
@@ -368,14 +369,10 @@ main(void)
 {
 	Suite *su = suite_create("session_dnsbl");
 	TCase *tc = tcase_create("dnsbl");
-	SRunner *sr;
-	int failed;
 
-	if (mkdtemp(dir) == NULL)
-		return EXIT_FAILURE;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cases, 0,
-			    sizeof(cases) / sizeof(cases[0]));
+	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_cache);
 	tcase_add_loop_test(tc, test_allowlist_limits, 0, 2);
@@ -384,10 +381,5 @@ main(void)
 	tcase_add_test(tc, test_exceptions);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(dir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return conf_fixture_run(su, dir);
 }

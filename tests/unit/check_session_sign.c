@@ -424,12 +424,7 @@ main(void)
 {
 	Suite *su = suite_create("session_sign");
 	TCase *tc = tcase_create("sign");
-	SRunner *sr;
-	int failed;
-	char cmd[300];
 
-	if (mkdtemp(dir) == NULL)
-		return EXIT_FAILURE;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cases, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
@@ -443,12 +438,5 @@ main(void)
 	tcase_add_test(tc, test_long_line);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	pcl_format(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return conf_fixture_run(su, dir);
 }

@@ -30,3 +30,23 @@ conf_fixture_load(const char *dir, const char *text)
 	unlink(path);
 	return c;
 }
+
+/* conf_fixture_run - the suite between mkdtemp and rm -rf of dir */
+int
+conf_fixture_run(Suite *su, char *dir)
+{
+	SRunner *sr;
+	char cmd[300];
+	int failed;
+
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	pcl_format(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return failed ? 1 : 0;
+}

@@ -1,5 +1,7 @@
 /*
- * fakedns - a tiny authoritative DNS server for the unit tests
+ * fakedns - a tiny authoritative DNS server for the unit tests: the
+ * server loop (the zone is in fakedns_zone.c, the knobs in
+ * fakedns_knobs.c)
  *
  * One thread polls a UDP socket, a TCP listener, the TCP connections
  * and a wake-up pipe. Every query is answered from the zone into a
@@ -28,24 +30,10 @@
 #include <ldns/ldns.h>
 
 #include "fakedns.h"
+#include "fakedns_int.h"
 
 #define FK_CONNS 16
 #define FK_UDP_MAX 512 /* RFC 1035 limit without EDNS */
-#define FK_NAME_MAX 256
-#define FK_HOPS 8
-
-struct knob {
-	char name[FK_NAME_MAX];
-	unsigned delay_ms;
-	bool drop;
-	bool drop_empty; /* drop only answers without records */
-	bool truncate;
-	bool tcp_close;
-	bool spoof;
-	bool garbage;
-	int rcode; /* -1: answer from the zone */
-	unsigned queries;
-};
 
 struct reply {
 	int64_t due_us;
@@ -68,15 +56,9 @@ static struct {
 	struct fakedns pub;
 	bool running;
 	pthread_t thread;
-	pthread_mutex_t lock; /* knobs, counters */
 	int udp;
 	int listen;
 	int wake[2];
-	ldns_rr_list *rrs; /* the zone, SOA included */
-	ldns_rr *soa;
-	struct knob *knobs;
-	size_t nknobs;
-	unsigned total;
 	struct reply *replies; /* server thread only */
 	size_t nreplies;
 	struct conn conns[FK_CONNS];
@@ -90,317 +72,6 @@ fk_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* fk_normalize - lower case, no trailing dot */
-static void
-fk_normalize(const char *in, char out[FK_NAME_MAX])
-{
-	size_t n = strlen(in);
-
-	if (n >= FK_NAME_MAX)
-		n = FK_NAME_MAX - 1;
-	if (n > 1 && in[n - 1] == '.')
-		n--;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	out[n] = '\0';
-}
-
-/* fk_knob - the knob of a normalised name, created on demand; lock
- * held; NULL out of memory */
-static struct knob *
-fk_knob(const char *name, bool create)
-{
-	struct knob *grown;
-
-	for (size_t i = 0; i < fk.nknobs; i++)
-		if (strcmp(fk.knobs[i].name, name) == 0)
-			return &fk.knobs[i];
-	if (!create)
-		return NULL;
-	grown = realloc(fk.knobs, (fk.nknobs + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return NULL;
-	fk.knobs = grown;
-	memset(&fk.knobs[fk.nknobs], 0, sizeof(fk.knobs[0]));
-	memcpy(fk.knobs[fk.nknobs].name, name, strlen(name) + 1);
-	fk.knobs[fk.nknobs].rcode = -1;
-	return &fk.knobs[fk.nknobs++];
-}
-
-/* fk_set - apply one knob setting to name */
-static void
-fk_set(const char *name, void (*set)(struct knob *, int), int arg)
-{
-	char norm[FK_NAME_MAX];
-	struct knob *k;
-
-	if (!fk.running || name == NULL)
-		return;
-	fk_normalize(name, norm);
-	pthread_mutex_lock(&fk.lock);
-	k = fk_knob(norm, true);
-	if (k != NULL)
-		set(k, arg);
-	pthread_mutex_unlock(&fk.lock);
-}
-
-/* set_delay - the knob setter of fakedns_set_delay */
-static void
-set_delay(struct knob *k, int ms)
-{
-	k->delay_ms = (unsigned)ms;
-}
-
-/* set_drop - the knob setter of fakedns_set_drop */
-static void
-set_drop(struct knob *k, int unused)
-{
-	(void)unused;
-	k->drop = true;
-}
-
-/* set_drop_empty - the knob setter of fakedns_set_drop_empty */
-static void
-set_drop_empty(struct knob *k, int unused)
-{
-	(void)unused;
-	k->drop_empty = true;
-}
-
-/* set_rcode - the knob setter of fakedns_set_rcode */
-static void
-set_rcode(struct knob *k, int rcode)
-{
-	k->rcode = rcode;
-}
-
-/* set_truncate - the knob setter of fakedns_set_truncate */
-static void
-set_truncate(struct knob *k, int unused)
-{
-	(void)unused;
-	k->truncate = true;
-}
-
-/* set_spoof - the knob setter of fakedns_set_spoof */
-static void
-set_spoof(struct knob *k, int unused)
-{
-	(void)unused;
-	k->spoof = true;
-}
-
-/* set_garbage - the knob setter of fakedns_set_garbage */
-static void
-set_garbage(struct knob *k, int unused)
-{
-	(void)unused;
-	k->garbage = true;
-}
-
-/* fakedns_set_delay - delay answers for name */
-void
-fakedns_set_delay(const char *name, unsigned ms)
-{
-	fk_set(name, set_delay, (int)ms);
-}
-
-/* fakedns_set_drop - never answer name */
-void
-fakedns_set_drop(const char *name)
-{
-	fk_set(name, set_drop, 0);
-}
-
-/* fakedns_set_drop_empty - never answer name with no records */
-void
-fakedns_set_drop_empty(const char *name)
-{
-	fk_set(name, set_drop_empty, 0);
-}
-
-/* fakedns_set_servfail - answer name with SERVFAIL */
-void
-fakedns_set_servfail(const char *name)
-{
-	fk_set(name, set_rcode, LDNS_RCODE_SERVFAIL);
-}
-
-/* fakedns_set_rcode - answer name with rcode */
-void
-fakedns_set_rcode(const char *name, int rcode)
-{
-	fk_set(name, set_rcode, rcode);
-}
-
-/* set_tcp_close - the knob setter of fakedns_set_tcp_close */
-static void
-set_tcp_close(struct knob *k, int unused)
-{
-	(void)unused;
-	k->tcp_close = true;
-}
-
-/* fakedns_set_tcp_close - hang up on TCP queries for name */
-void
-fakedns_set_tcp_close(const char *name)
-{
-	fk_set(name, set_tcp_close, 0);
-}
-
-/* fakedns_set_truncate - TC on UDP for name */
-void
-fakedns_set_truncate(const char *name)
-{
-	fk_set(name, set_truncate, 0);
-}
-
-/* fakedns_set_spoof - forged replies first for name */
-void
-fakedns_set_spoof(const char *name)
-{
-	fk_set(name, set_spoof, 0);
-}
-
-/* fakedns_set_garbage - an unparsable reply for name */
-void
-fakedns_set_garbage(const char *name)
-{
-	fk_set(name, set_garbage, 0);
-}
-
-/* fakedns_queries - queries seen for name, or all */
-unsigned
-fakedns_queries(const char *name)
-{
-	char norm[FK_NAME_MAX];
-	struct knob *k;
-	unsigned n = 0;
-
-	if (!fk.running)
-		return 0;
-	pthread_mutex_lock(&fk.lock);
-	if (name == NULL) {
-		n = fk.total;
-	} else {
-		fk_normalize(name, norm);
-		k = fk_knob(norm, false);
-		n = k ? k->queries : 0;
-	}
-	pthread_mutex_unlock(&fk.lock);
-	return n;
-}
-
-/* fakedns_reset - forget knobs and counters */
-void
-fakedns_reset(void)
-{
-	if (!fk.running)
-		return;
-	pthread_mutex_lock(&fk.lock);
-	free(fk.knobs);
-	fk.knobs = NULL;
-	fk.nknobs = 0;
-	fk.total = 0;
-	pthread_mutex_unlock(&fk.lock);
-}
-
-/* fk_exists - does name own records or have names below it */
-static bool
-fk_exists(const ldns_rdf *name)
-{
-	for (size_t i = 0; i < ldns_rr_list_rr_count(fk.rrs); i++) {
-		const ldns_rdf *owner =
-		    ldns_rr_owner(ldns_rr_list_rr(fk.rrs, i));
-
-		if (ldns_dname_compare(owner, name) == 0 ||
-		    ldns_dname_is_subdomain(owner, name))
-			return true;
-	}
-	return false;
-}
-
-/* fk_resolve - answer section, RCODE and authority for (qname, type) */
-static void
-fk_resolve(ldns_pkt *r, const ldns_rdf *qname, ldns_rr_type type)
-{
-	const ldns_rdf *name = qname;
-
-	for (int hop = 0; hop < FK_HOPS; hop++) {
-		const ldns_rr *cname = NULL;
-		bool found = false;
-
-		for (size_t i = 0; i < ldns_rr_list_rr_count(fk.rrs); i++) {
-			const ldns_rr *rr = ldns_rr_list_rr(fk.rrs, i);
-
-			if (ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
-				continue;
-			if (ldns_rr_get_type(rr) == type ||
-			    type == LDNS_RR_TYPE_ANY) {
-				ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER,
-				                 ldns_rr_clone(rr));
-				found = true;
-			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME) {
-				cname = rr;
-			}
-		}
-		if (found)
-			return;
-		if (cname == NULL)
-			break;
-		ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, ldns_rr_clone(cname));
-		name = ldns_rr_rdf(cname, 0);
-	}
-	ldns_pkt_set_rcode(r, fk_exists(name) ? LDNS_RCODE_NOERROR
-	                                      : LDNS_RCODE_NXDOMAIN);
-	if (fk.soa != NULL)
-		ldns_pkt_push_rr(r, LDNS_SECTION_AUTHORITY,
-		                 ldns_rr_clone(fk.soa));
-}
-
-/* fk_answer - the reply packet to query under knob k */
-static ldns_pkt *
-fk_answer(const ldns_pkt *query, const struct knob *k)
-{
-	ldns_pkt *r = ldns_pkt_new();
-	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
-
-	if (r == NULL)
-		return NULL;
-	ldns_pkt_set_id(r, ldns_pkt_id(query));
-	ldns_pkt_set_qr(r, true);
-	ldns_pkt_set_aa(r, true);
-	ldns_pkt_set_rd(r, ldns_pkt_rd(query));
-	ldns_pkt_set_opcode(r, ldns_pkt_get_opcode(query));
-	if (q == NULL) {
-		ldns_pkt_set_rcode(r, LDNS_RCODE_FORMERR);
-		return r;
-	}
-	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
-	if (k->rcode >= 0)
-		ldns_pkt_set_rcode(r, (uint8_t)k->rcode);
-	else
-		fk_resolve(r, ldns_rr_owner(q), ldns_rr_get_type(q));
-	return r;
-}
-
-/* fk_empty - is reply an NXDOMAIN or NODATA for the asked type */
-static bool
-fk_empty(const ldns_pkt *reply, const ldns_pkt *query)
-{
-	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
-	ldns_rr_list *found;
-
-	if (q == NULL || ldns_pkt_get_rcode(reply) != LDNS_RCODE_NOERROR)
-		return true;
-	found = ldns_pkt_rr_list_by_type(reply, ldns_rr_get_type(q),
-	                                 LDNS_SECTION_ANSWER);
-	if (found == NULL)
-		return true;
-	ldns_rr_list_deep_free(found);
-	return false;
 }
 
 /* fk_question_end - offset just past the question of a wire message */
@@ -440,29 +111,6 @@ fk_queue(const unsigned char *wire, size_t len, int64_t due, int fd, bool tcp,
 		r->to = *to;
 	r->tolen = tolen;
 	fk.nreplies++;
-}
-
-/* fk_count - count a query for name; the knob that applies to it */
-static void
-fk_count(const char *name, struct knob *k)
-{
-	struct knob *mine;
-	struct knob *star;
-
-	pthread_mutex_lock(&fk.lock);
-	mine = fk_knob(name, true);
-	star = fk_knob("*", false);
-	if (mine != NULL)
-		mine->queries++;
-	fk.total++;
-	if (mine != NULL && (mine->delay_ms || mine->drop ||
-	                     mine->drop_empty || mine->truncate ||
-	                     mine->tcp_close || mine->spoof || mine->garbage ||
-	                     mine->rcode >= 0))
-		*k = *mine;
-	else if (star != NULL)
-		*k = *star;
-	pthread_mutex_unlock(&fk.lock);
 }
 
 /* fk_query - count, then answer one query */
@@ -513,7 +161,7 @@ fk_query(const unsigned char *buf, size_t n, int fd, bool tcp,
 		fk_queue(bad, len + sizeof(tail), due, fd, tcp, from, fromlen);
 		goto out;
 	}
-	reply = fk_answer(query, &k);
+	reply = fk_answer(query, k.rcode);
 	if (reply != NULL && k.drop_empty && fk_empty(reply, query))
 		goto out;
 	if (reply == NULL ||
@@ -696,33 +344,6 @@ fk_main(void *unused)
 	return NULL;
 }
 
-/* fk_zone - parse zone text into fk.rrs and fk.soa */
-static int
-fk_zone(const char *text)
-{
-	FILE *fp = fmemopen((void *)text, strlen(text), "r");
-	ldns_zone *z = NULL;
-	ldns_status st;
-	int line = 0;
-
-	if (fp == NULL)
-		return -1;
-	st = ldns_zone_new_frm_fp_l(&z, fp, NULL, 300, LDNS_RR_CLASS_IN, &line);
-	fclose(fp);
-	if (st != LDNS_STATUS_OK) {
-		fprintf(stderr, "fakedns: zone line %d: %s\n", line,
-		        ldns_get_errorstr_by_id(st));
-		return -1;
-	}
-	fk.rrs = ldns_rr_list_clone(ldns_zone_rrs(z));
-	if (ldns_zone_soa(z) != NULL) {
-		fk.soa = ldns_rr_clone(ldns_zone_soa(z));
-		ldns_rr_list_push_rr(fk.rrs, ldns_rr_clone(fk.soa));
-	}
-	ldns_zone_deep_free(z);
-	return fk.rrs ? 0 : -1;
-}
-
 /* fk_sockets - UDP and TCP on one free port of 127.0.0.1 */
 static int
 fk_sockets(void)
@@ -769,8 +390,8 @@ fk_sockets_at(const char *addr, int port)
 	fk.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	fk.listen = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fk.udp < 0 || fk.listen < 0 ||
-	    setsockopt(fk.listen, SOL_SOCKET, SO_REUSEADDR, &one,
-	               sizeof(one)) < 0 ||
+	    setsockopt(fk.listen, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) <
+	        0 ||
 	    bind(fk.udp, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
 	    bind(fk.listen, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
 	    listen(fk.listen, 16) < 0)
@@ -796,12 +417,8 @@ fk_cleanup(void)
 	for (size_t i = 0; i < fk.nreplies; i++)
 		free(fk.replies[i].wire);
 	free(fk.replies);
-	free(fk.knobs);
-	if (fk.rrs != NULL)
-		ldns_rr_list_deep_free(fk.rrs);
-	if (fk.soa != NULL)
-		ldns_rr_free(fk.soa);
-	pthread_mutex_destroy(&fk.lock);
+	fk_knobs_free();
+	fk_zone_free();
 	memset(&fk, 0, sizeof(fk));
 }
 
@@ -818,8 +435,8 @@ fk_start(const char *zone_text, const char *addr, int port)
 	fk.udp = fk.listen = fk.wake[0] = fk.wake[1] = -1;
 	for (size_t c = 0; c < FK_CONNS; c++)
 		fk.conns[c].fd = -1;
-	pthread_mutex_init(&fk.lock, NULL);
-	if (fk_zone(zone_text) < 0 ||
+	fk_knobs_init();
+	if (fk_zone_load(zone_text) < 0 ||
 	    (addr == NULL ? fk_sockets() : fk_sockets_at(addr, port)) < 0 ||
 	    pipe2(fk.wake, O_CLOEXEC) < 0 ||
 	    pthread_create(&fk.thread, NULL, fk_main, NULL) != 0) {
