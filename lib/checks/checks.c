@@ -6,7 +6,7 @@
  * exempts from, and a check that publishes (spf, dkim) before the ones
  * that read what it published (authres). Adding a check: a file in
  * lib/checks/ that defines its struct pcl_check, one line here, its
- * keys in lib/core/conf_keys.c (see HACKING.md).
+ * keys in lib/conf/conf_keys.c (see HACKING.md).
  */
 #include "config.h"
 

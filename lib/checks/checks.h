@@ -37,8 +37,8 @@
 #include "addr.h"
 #include "conf.h"
 #include "policy.h"
-#include "session.h"
 
+struct pcl_session;
 struct pcl_spf_response;
 struct pcl_dkim_sig;
 
@@ -141,18 +141,6 @@ extern const struct pcl_check *const pcl_checks[];
 struct pcl_reply_var {
 	const char *name, *value;
 };
-
-/* A list of header fields, kept in the order added. */
-struct pcl_header_list {
-	struct pcl_add_header *items;
-	size_t count, cap;
-};
-
-/* pcl_header_list_add - append copies of name and value; false when
- * out of memory */
-bool pcl_header_list_add(struct pcl_header_list *h, const char *name,
-                         const char *value);
-void pcl_header_list_clear(struct pcl_header_list *h);
 
 /* --- what a check may do (lib/session/results.c) ---------------------- */
 

@@ -27,7 +27,7 @@
 
 #include "checks.h"
 #include "dns.h"
-#include "dnsbl.h"
+#include "dnslist.h"
 #include "lists.h"
 #include "log.h"
 #include "urls.h"

@@ -22,7 +22,7 @@
 #include "access.h"
 #include "checks.h"
 #include "dns.h"
-#include "dnsbl.h"
+#include "dnslist.h"
 #include "lists.h"
 #include "log.h"
 #include "table.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "dns.h"
-#include "dnsbl.h"
+#include "dnslist.h"
 #include "lists.h"
 
 /* pcl_lists_wants_txt - does a template use $rbl_txt or $rbl_reason */

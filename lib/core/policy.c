@@ -288,3 +288,42 @@ pcl_finding_stronger(const struct pcl_finding *a, const struct pcl_finding *b)
 {
 	return pcl_action_rank(a->action) > pcl_action_rank(b->action);
 }
+
+/* pcl_header_list_add - append a header to a list */
+bool
+pcl_header_list_add(struct pcl_header_list *h, const char *name,
+                    const char *value)
+{
+	if (h->count == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 4;
+		struct pcl_add_header *items;
+
+		items = realloc(h->items, cap * sizeof(*items));
+		if (items == NULL)
+			return false;
+		h->items = items;
+		h->cap = cap;
+	}
+	h->items[h->count].name = strdup(name);
+	h->items[h->count].value = strdup(value);
+	if (h->items[h->count].name == NULL ||
+	    h->items[h->count].value == NULL) {
+		free(h->items[h->count].name);
+		free(h->items[h->count].value);
+		return false;
+	}
+	h->count++;
+	return true;
+}
+
+/* pcl_header_list_clear - empty a header list */
+void
+pcl_header_list_clear(struct pcl_header_list *h)
+{
+	for (size_t i = 0; i < h->count; i++) {
+		free(h->items[i].name);
+		free(h->items[i].value);
+	}
+	free(h->items);
+	memset(h, 0, sizeof(*h));
+}

@@ -90,6 +90,24 @@ void pcl_reply_format(const struct pcl_reply *r, char *buf, size_t len);
  * smfi_setreply; false if it does not fit */
 bool pcl_reply_milter_text(const struct pcl_reply *r, char *buf, size_t len);
 
+/* A header to add at the end of a message. */
+struct pcl_add_header {
+	char *name;
+	char *value; /* folds as bare LF, leading space included */
+};
+
+/* A list of header fields, kept in the order added. */
+struct pcl_header_list {
+	struct pcl_add_header *items;
+	size_t count, cap;
+};
+
+/* pcl_header_list_add - append copies of name and value; false when
+ * out of memory */
+bool pcl_header_list_add(struct pcl_header_list *h, const char *name,
+                         const char *value);
+void pcl_header_list_clear(struct pcl_header_list *h);
+
 /* Longest check name, e.g. "helo_literal_mismatch". */
 #define PCL_CHECK_NAME_MAX 40
 #define PCL_FINDING_DETAIL_MAX 256

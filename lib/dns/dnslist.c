@@ -29,7 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dnsbl.h"
+#include "dnslist.h"
 #include "util.h"
 
 #define DNSBL_SITE_MAX PCL_LINE_MAX /* longest site text accepted */

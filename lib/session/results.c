@@ -27,18 +27,6 @@ pcl_scope_clear(struct scope *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-/* pcl_header_list_clear - empty a header list */
-void
-pcl_header_list_clear(struct pcl_header_list *h)
-{
-	for (size_t i = 0; i < h->count; i++) {
-		free(h->items[i].name);
-		free(h->items[i].value);
-	}
-	free(h->items);
-	memset(h, 0, sizeof(*h));
-}
-
 /* pcl_session_trace - append one trace line */
 void
 pcl_session_trace(struct pcl_session *s, enum pcl_stage stage,
@@ -143,33 +131,6 @@ pcl_session_configured(struct pcl_session *s, enum pcl_scope scope,
                        const struct pcl_check_conf *cc, const char *detail)
 {
 	configured(s, scope, check, stage, cc, detail, NULL);
-}
-
-/* pcl_header_list_add - append a header to a list */
-bool
-pcl_header_list_add(struct pcl_header_list *h, const char *name,
-                    const char *value)
-{
-	if (h->count == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 4;
-		struct pcl_add_header *items;
-
-		items = realloc(h->items, cap * sizeof(*items));
-		if (items == NULL)
-			return false;
-		h->items = items;
-		h->cap = cap;
-	}
-	h->items[h->count].name = strdup(name);
-	h->items[h->count].value = strdup(value);
-	if (h->items[h->count].name == NULL ||
-	    h->items[h->count].value == NULL) {
-		free(h->items[h->count].name);
-		free(h->items[h->count].value);
-		return false;
-	}
-	h->count++;
-	return true;
 }
 
 /* pcl_check_trace - a trace line */

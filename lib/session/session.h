@@ -49,12 +49,6 @@ struct pcl_trace_entry {
 	char detail[PCL_FINDING_DETAIL_MAX];
 };
 
-/* A header the session wants added at end of message. */
-struct pcl_add_header {
-	char *name;
-	char *value; /* folds as bare LF, leading space included */
-};
-
 /* pcl_session_new - a session on conf (takes its own reference);
  * NULL on out-of-memory */
 struct pcl_session *pcl_session_new(struct pcl_conf *conf);

@@ -1,5 +1,5 @@
 /*
- * check_access - unit tests for lib/checks/access.c
+ * check_access - unit tests for lib/core/access.c
  *
  * Two tables: access(5) results as admins write them, and lookups in
  * Postfix's check_*_access order against tests/unit/data/access.* and

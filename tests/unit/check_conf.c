@@ -1,5 +1,5 @@
 /*
- * check_conf - unit tests for lib/core/conf.c and the key table: the
+ * check_conf - unit tests for lib/conf/conf.c and the key table: the
  * shared helpers, the dump, dry_run and the key table, and main();
  * bad configs are in check_conf_errors.c, values in check_conf_values.c
  *

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "dnsbl.h"
+#include "dnslist.h"
 #include "dnsbl_suite.h"
 #include "util.h"
 
@@ -73,7 +73,7 @@ struct site_case {
 #define BLF "bl.example=" /* a site with a filter */
 #define NOKEY NULL, NULL  /* no key, no public name */
 static const struct site_case site_cases[] = {
-    /* lib/dns/dnsbl.h */
+    /* lib/dns/dnslist.h */
     {"header zen", ZS "=127.0.0.[2..11]*3", ZS " " ZS " 127.0.0.[2..11] 3",
      NOKEY},
     {"header dnswl", "list.dnswl.org=127.0.[0..255].[1..3]*-2",

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "dnsbl.h"
+#include "dnslist.h"
 #include "dnsbl_suite.h"
 #include "util.h"
 

@@ -1,5 +1,5 @@
 /*
- * check_helo - unit tests for lib/checks/helo.c
+ * check_helo - unit tests for lib/core/helo.c
  *
  * One table of HELO names: {label, name, client, self?, want}. The self
  * used when a case asks for it is this host as a test sees it: names

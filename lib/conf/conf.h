@@ -25,7 +25,7 @@
 #include "addr.h"
 #include "dkim.h"
 #include "dns.h"
-#include "dnsbl.h"
+#include "dnslist.h"
 #include "helo.h"
 #include "policy.h"
 #include "table.h"

@@ -1,5 +1,5 @@
 /*
- * dnsbl - DNS list sites: syntax, query names, answers, scores
+ * dnslist - DNS list sites: syntax, query names, answers, scores
  *
  * A site is written in postscreen's syntax (postscreen_dnsbl_sites):
  *
@@ -29,8 +29,8 @@
  * lists 127.0.1.255 (DBL) and 127.0.2.255 (ZRD) ("query via public
  * resolver"-class errors). They go to the list's on_error.
  */
-#ifndef PCL_DNSBL_H
-#define PCL_DNSBL_H
+#ifndef PCL_DNSLIST_H
+#define PCL_DNSLIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
