@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "access.h"
@@ -200,88 +201,73 @@ search(struct pcl_check_ctx *x, const struct search *a)
 		                a->addr ? a->addr : "");
 }
 
-/* client - client_access on the name and address */
+/* The map list of each event's identity. */
+static const struct map {
+	enum pcl_event ev;
+	enum pcl_access_class cls;
+	enum pcl_stage stage;
+	enum pcl_scope scope;
+	const char *what;
+	size_t tables, on_error; /* offsets in struct pcl_conf */
+} maps[] = {
+    {PCL_EV_CONNECT, PCL_ACCESS_CLIENT, PCL_STAGE_CONNECT, PCL_SCOPE_CONN,
+     "Client host", offsetof(struct pcl_conf, client_access),
+     offsetof(struct pcl_conf, client_access_on_error)},
+    {PCL_EV_HELO, PCL_ACCESS_HELO, PCL_STAGE_HELO, PCL_SCOPE_HELO,
+     "Helo command", offsetof(struct pcl_conf, helo_access),
+     offsetof(struct pcl_conf, helo_access_on_error)},
+    {PCL_EV_MAIL, PCL_ACCESS_SENDER, PCL_STAGE_MAIL, PCL_SCOPE_TXN,
+     "Sender address", offsetof(struct pcl_conf, sender_access),
+     offsetof(struct pcl_conf, sender_access_on_error)},
+    {PCL_EV_RCPT, PCL_ACCESS_RECIPIENT, PCL_STAGE_RCPT, PCL_SCOPE_RCPT,
+     "Recipient address", offsetof(struct pcl_conf, recipient_access),
+     offsetof(struct pcl_conf, recipient_access_on_error)},
+};
+
+/* start - the event's map list: client_access at connect (the name,
+ * then the address), helo_access at HELO, sender_access at MAIL,
+ * recipient_access at RCPT */
 static void
-client(struct pcl_check_ctx *x, enum pcl_event ev)
+start(struct pcl_check_ctx *x, enum pcl_event ev)
 {
 	const struct pcl_facts *k = x->facts;
+	const char *conf = (const char *)k->conf;
 	char ident[PCL_DOMAIN_MAX + PCL_ADDR_TEXT_MAX + 4];
-	const struct search a = {
-	    .cls = PCL_ACCESS_CLIENT,
-	    .stage = PCL_STAGE_CONNECT,
-	    .tables = &k->conf->client_access,
-	    .on_error = k->conf->client_access_on_error,
-	    .key = *k->name ? k->name : NULL,
-	    .addr = *k->addr ? k->addr : NULL,
-	    .ident = ident,
-	    .what = "Client host",
-	    .scope = PCL_SCOPE_CONN,
+	struct search a;
+	const struct map *m = NULL;
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (maps[i].ev == ev)
+			m = &maps[i];
+	if (m == NULL)
+		return;
+	a = (struct search){
+	    .cls = m->cls,
+	    .stage = m->stage,
+	    .tables = (const struct pcl_tables *)(conf + m->tables),
+	    .on_error = *(const enum pcl_on_error *)(conf + m->on_error),
+	    .what = m->what,
+	    .scope = m->scope,
 	};
-
-	(void)ev;
-	pcl_format(ident, sizeof(ident), "%s[%s]",
-	           *k->name ? k->name : "unknown",
-	           *k->addr ? k->addr : "unknown");
-	search(x, &a);
-}
-
-/* helo - helo_access on the HELO name */
-static void
-helo(struct pcl_check_ctx *x, enum pcl_event ev)
-{
-	const struct pcl_facts *k = x->facts;
-	const struct search a = {
-	    .cls = PCL_ACCESS_HELO,
-	    .stage = PCL_STAGE_HELO,
-	    .tables = &k->conf->helo_access,
-	    .on_error = k->conf->helo_access_on_error,
-	    .key = k->helo,
-	    .ident = k->helo,
-	    .what = "Helo command",
-	    .scope = PCL_SCOPE_HELO,
-	};
-
-	(void)ev;
-	search(x, &a);
-}
-
-/* sender - sender_access on the envelope sender */
-static void
-sender(struct pcl_check_ctx *x, enum pcl_event ev)
-{
-	const struct pcl_facts *k = x->facts;
-	const struct search a = {
-	    .cls = PCL_ACCESS_SENDER,
-	    .stage = PCL_STAGE_MAIL,
-	    .tables = &k->conf->sender_access,
-	    .on_error = k->conf->sender_access_on_error,
-	    .key = k->sender,
-	    .ident = k->sender,
-	    .what = "Sender address",
-	    .scope = PCL_SCOPE_TXN,
-	};
-
-	(void)ev;
-	search(x, &a);
-}
-
-/* recipient - recipient_access on the recipient being judged */
-static void
-recipient(struct pcl_check_ctx *x, enum pcl_event ev)
-{
-	const struct pcl_facts *k = x->facts;
-	const struct search a = {
-	    .cls = PCL_ACCESS_RECIPIENT,
-	    .stage = PCL_STAGE_RCPT,
-	    .tables = &k->conf->recipient_access,
-	    .on_error = k->conf->recipient_access_on_error,
-	    .key = k->rcpt,
-	    .ident = k->rcpt,
-	    .what = "Recipient address",
-	    .scope = PCL_SCOPE_RCPT,
-	};
-
-	(void)ev;
+	switch (ev) {
+	case PCL_EV_CONNECT:
+		a.key = *k->name ? k->name : NULL;
+		a.addr = *k->addr ? k->addr : NULL;
+		pcl_format(ident, sizeof(ident), "%s[%s]",
+		           *k->name ? k->name : "unknown",
+		           *k->addr ? k->addr : "unknown");
+		a.ident = ident;
+		break;
+	case PCL_EV_HELO:
+		a.key = a.ident = k->helo;
+		break;
+	case PCL_EV_MAIL:
+		a.key = a.ident = k->sender;
+		break;
+	default:
+		a.key = a.ident = k->rcpt;
+		break;
+	}
 	search(x, &a);
 }
 
@@ -289,26 +275,26 @@ const struct pcl_check pcl_check_client_access = {
     .name = "client_access",
     .kind = PCL_CHECK_INBOUND,
     .events = PCL_EV(PCL_EV_CONNECT),
-    .start = client,
+    .start = start,
 };
 
 const struct pcl_check pcl_check_helo_access = {
     .name = "helo_access",
     .kind = PCL_CHECK_INBOUND,
     .events = PCL_EV(PCL_EV_HELO),
-    .start = helo,
+    .start = start,
 };
 
 const struct pcl_check pcl_check_sender_access = {
     .name = "sender_access",
     .kind = PCL_CHECK_INBOUND,
     .events = PCL_EV(PCL_EV_MAIL),
-    .start = sender,
+    .start = start,
 };
 
 const struct pcl_check pcl_check_recipient_access = {
     .name = "recipient_access",
     .kind = PCL_CHECK_INBOUND,
     .events = PCL_EV(PCL_EV_RCPT),
-    .start = recipient,
+    .start = start,
 };
