@@ -312,7 +312,10 @@ static const struct record_case record_cases[] = {
 START_TEST(test_record)
 {
 	const struct record_case *tc = &record_cases[_i];
-	struct pcl_dns *dns = dns_on_fakedns();
+	/* only a dropped query waits out the deadline */
+	struct pcl_dns *dns = strstr(tc->label, "timeout") != NULL
+	                          ? dns_on_fakedns_hasty()
+	                          : dns_on_fakedns();
 	struct pcl_spf_response r;
 
 	check(dns, client(tc->ip, tc->mapped), tc->sender, tc->helo, NULL, &r);

@@ -34,8 +34,11 @@ extern struct fakedns *fk;
  * (as a caller that skipped pcl_addr_parse would hand it over) */
 struct pcl_addr client(const char *text, bool mapped);
 
-/* dns_on_fakedns - a resolver on the running fakedns, no cache */
+/* dns_on_fakedns - a resolver on the running fakedns, no cache, with a
+ * deadline no loaded machine reaches; dns_on_fakedns_hasty - 300 ms,
+ * for the cases where a dropped query is the point */
 struct pcl_dns *dns_on_fakedns(void);
+struct pcl_dns *dns_on_fakedns_hasty(void);
 
 /* check - pcl_spf_check for a MAIL FROM sender, or for the HELO
  * identity when sender is NULL */
