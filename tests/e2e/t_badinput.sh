@@ -2,7 +2,8 @@
 #
 # t_badinput.sh - bad input of every kind: broken configurations and map
 # files (portcullis -n, and the daemon refusing to start), over-long and
-# odd HELO names, and 1,000 recipients in one transaction. The daemon
+# odd HELO names, 1,000 recipients in one transaction, and client
+# values in log lines (a quoted sender, an access map's WARN). The daemon
 # must answer each, never crash, log no error, and stop cleanly.
 #
 # Postfix limits met on the way (3.7.11, checked here):
@@ -247,6 +248,31 @@ e2e_check "1000 good: 1000 recipients in the sink file's envelope" \
 e2e_expect_milter_log '^portcullis: [0-9A-F]+: accept stage=data client=unknown\[192\.0\.2\.7\] helo=mail\.example\.net ' \
 	"1000 good: portcullis logs one accept"
 still_up "1000 good: no crash"
+
+# --- an access map's WARN: what the client sent is quoted ------------------------------
+# Postfix joins the words of "EHLO a b" into one HELO name.
+printf '/^warnme/ WARN odd HELO\n' >"$cf/warn.regexp"
+chmod 644 "$cf/warn.regexp"
+e2e_reconfigure "reload with a WARN in helo_access" <<EOF
+internal_networks = 127.0.0.0/8
+helo_access = regexp:$cf/warn.regexp
+helo_invalid_action = accept
+EOF
+e2e_smtp <<'EOF'
+EHLO client.example
+XCLIENT ADDR=192.0.2.7
+EHLO warnme text=forged match=x
+MAIL FROM:<a@example.net>
+RCPT TO:<b@example.com>
+QUIT
+EOF
+e2e_expect_reply RCPT '250 ' "WARN: the recipient is accepted"
+e2e_expect_milter_log ': warn stage=helo check=helo_access match=' "WARN: portcullis logs it"
+line=$(tail -c +"$((E2E_MILTER_LOG_MARK + 1))" "$E2E_MILTER_LOG" | grep -m 1 ' warn stage=helo')
+keys=$(log_keys "$line")
+e2e_check "WARN: one match= and one text= in the log line (keys: $(paste -sd' ' - <<<"$keys"))" \
+	test "$(grep -cx match <<<"$keys")-$(grep -cx text <<<"$keys")" = 1-1
+still_up "WARN: no crash"
 
 # --- after all that -----------------------------------------------------------------------
 e2e_expect_milter_log_clean
