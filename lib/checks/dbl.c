@@ -75,6 +75,22 @@ rbl_class(enum pcl_dbl_identity id)
 	return (unsigned)id < PCL_DBL_NIDENT ? names[id] : "Domain";
 }
 
+/* stage_of - where an identity becomes known, for the trace */
+static enum pcl_stage
+stage_of(enum pcl_dbl_identity id)
+{
+	switch (id) {
+	case PCL_DBL_CLIENT:
+		return PCL_STAGE_CONNECT;
+	case PCL_DBL_HELO:
+		return PCL_STAGE_HELO;
+	case PCL_DBL_SENDER:
+		return PCL_STAGE_MAIL;
+	default:
+		return PCL_STAGE_DATA;
+	}
+}
+
 /* wanted - does any domain list judge this identity */
 static bool
 wanted(const struct pcl_conf *c, enum pcl_dbl_identity id)
@@ -89,7 +105,7 @@ wanted(const struct pcl_conf *c, enum pcl_dbl_identity id)
 static void
 oom(struct pcl_check_ctx *x, enum pcl_scope scope)
 {
-	pcl_check_error(x, scope, "dbl", PCL_STAGE_CONNECT,
+	pcl_check_error(x, scope, "dbl", PCL_STAGE_DATA,
 	                x->facts->conf->dbl_on_error, "out of memory", "3.0",
 	                "DNS list lookup failed");
 }
@@ -130,7 +146,7 @@ add(struct pcl_check_ctx *x, struct round *l, enum pcl_dbl_identity id,
 			continue;
 		if (!pcl_dnsbl_domain_query(domain, site->site.zone, name,
 		                            sizeof(name))) {
-			pcl_check_trace(x, PCL_STAGE_CONNECT, "dbl", "skip",
+			pcl_check_trace(x, stage_of(id), "dbl", "skip",
 			                "%s %s: not a domain name",
 			                pcl_dbl_identity_name(id), domain);
 			return; /* an IP literal or a bad name: for every list
@@ -176,8 +192,7 @@ listed_finding(struct pcl_check_ctx *x, const struct query *q,
 	    .txt = txt,
 	};
 
-	f = pcl_check_find(x, q->scope, "dbl", PCL_STAGE_CONNECT,
-	                   c->dbl.action);
+	f = pcl_check_find(x, q->scope, "dbl", stage_of(q->id), c->dbl.action);
 	if (f == NULL)
 		return;
 	pcl_addr_format(code, codetext, sizeof(codetext));
@@ -189,7 +204,7 @@ listed_finding(struct pcl_check_ctx *x, const struct query *q,
 	           pcl_dbl_identity_name(q->id), q->domain,
 	           best->site.public_name, codetext, score);
 	pcl_lists_reply(x, f, c->dbl.reply, &vars);
-	pcl_check_trace(x, PCL_STAGE_CONNECT, "dbl", "hit",
+	pcl_check_trace(x, stage_of(q->id), "dbl", "hit",
 	                "%s %s: score %d -> %s%s", pcl_dbl_identity_name(q->id),
 	                q->domain, score, pcl_action_name(f->action),
 	                f->dry_run ? " (dry run)" : "");
@@ -202,14 +217,14 @@ error_finding(struct pcl_check_ctx *x, const struct query *q, const char *list,
 {
 	char detail[PCL_FINDING_DETAIL_MAX];
 
-	pcl_check_trace(x, PCL_STAGE_CONNECT, "dbl", "error", "%s %s: %s: %s",
+	pcl_check_trace(x, stage_of(q->id), "dbl", "error", "%s %s: %s: %s",
 	                pcl_dbl_identity_name(q->id), q->domain, list, why);
 	if (x->facts->log)
 		pcl_log(LOG_WARNING, "%s: dbl error list=%s %s=%s error=\"%s\"",
 		        pcl_check_log_id(x), list, pcl_dbl_identity_name(q->id),
 		        q->domain, why);
 	pcl_format(detail, sizeof(detail), "%s: %s", list, why);
-	pcl_check_error(x, q->scope, "dbl", PCL_STAGE_CONNECT,
+	pcl_check_error(x, q->scope, "dbl", stage_of(q->id),
 	                x->facts->conf->dbl_on_error, detail, "4.3",
 	                "DNS list lookup failed");
 }
@@ -245,7 +260,7 @@ judge(struct pcl_check_ctx *x, const struct query *q, struct round *l,
 		return 0;
 	case PCL_DNSBL_LISTED:
 		pcl_addr_format(code, codetext, sizeof(codetext));
-		pcl_check_trace(x, PCL_STAGE_CONNECT, "dbl", "listed",
+		pcl_check_trace(x, stage_of(q->id), "dbl", "listed",
 		                "%s %s: %s %s weight %d",
 		                pcl_dbl_identity_name(q->id), q->domain,
 		                site->site.public_name, codetext,
@@ -254,7 +269,7 @@ judge(struct pcl_check_ctx *x, const struct query *q, struct round *l,
 	case PCL_DNSBL_NOT_LISTED:
 		break;
 	}
-	pcl_check_trace(x, PCL_STAGE_CONNECT, "dbl", "not-listed", "%s %s: %s",
+	pcl_check_trace(x, stage_of(q->id), "dbl", "not-listed", "%s %s: %s",
 	                pcl_dbl_identity_name(q->id), q->domain,
 	                site->site.public_name);
 	return 0;
