@@ -16,6 +16,9 @@
 #     past the budget reaches the DKIM verifier.
 #   - A header of 24 folded fields of 60 KB each: 552 5.3.4
 #     (header_bytes_limit).
+#   - Within the budgets, delivered: a 5 MB header line (Postfix keeps
+#     100 KB of it), 20,000 URLs in the body (20 domains looked up),
+#     MIME nested 5,000 deep, 60 ARC sets.
 #   - The same flood with authres_limit in dry_run: delivered, nothing
 #     deleted, and Postfix still fine.
 # After each, a clean message is delivered and Postfix's log has no
@@ -27,9 +30,15 @@
 
 e2e_setup --main 'message_size_limit = 20480000'
 ID=mx.e2e.portcullis.test
+# The body's domains are looked up (on a port where nothing listens:
+# each lookup fails at once, and dbl_on_error lets the mail through), so
+# that the body scan does its whole work.
 base="internal_networks = 127.0.0.0/8
 authserv_id = $ID
-spf_verify = no"
+spf_verify = no
+dns_servers = 127.0.0.1:9
+dbl_sites = dbl.example=127.0.1.[2..99]:body
+dbl_on_error = accept"
 e2e_write_conf <<<"$base"
 e2e_start_milter || e2e_finish
 worker=$(e2e_milter_worker_pid)
@@ -160,6 +169,46 @@ e2e_expect_milter_log ': reject stage=data check=header_limit .*detail="more tha
 	"24 fields of 60 KB: portcullis logs the reject"
 postfix_fine "24 fields of 60 KB"
 
+# === within the budgets: delivered, at a bounded cost ============================
+# delivered NAME FILE - the message is sent, delivered, and Postfix is fine
+delivered() {
+	m=$(e2e_marker)
+	message "$2"
+	send "$2"
+	e2e_expect_reply DOT '250 ' "$1: 250"
+	e2e_expect_delivered "$m" "$1: delivered"
+	postfix_fine "$1"
+}
+
+# A 5 MB header line: Postfix keeps header_size_limit (100 KB) of it.
+head -c 5000000 /dev/zero | tr '\0' x | sed 's/^/X-Long: /' >"$E2E_WORK/long.hdr"
+echo >>"$E2E_WORK/long.hdr"
+delivered "a 5 MB header line" "$E2E_WORK/long.eml" <"$E2E_WORK/long.hdr"
+
+# 20,000 URLs: dbl_body_max_domains (20) are looked up, the rest not.
+{
+	echo
+	awk 'BEGIN { for (i = 0; i < 20000; i++) printf "http://u%d.example%d.com/p\n", i, i % 500 }'
+} >"$E2E_WORK/urls.body"
+delivered "20,000 URLs" "$E2E_WORK/urls.eml" <"$E2E_WORK/urls.body"
+e2e_check "20,000 URLs: 20 of the body's domains were looked up" \
+	test "$(grep -c 'dbl error list=dbl\.example body=u[0-9]*\.example' "$E2E_MILTER_LOG")" -eq 10
+
+# MIME nested 5,000 deep.
+awk 'BEGIN { d = 5000
+	printf "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n"
+	for (i = 0; i < d; i++) printf "--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n", i, i + 1
+	printf "--b%d\nContent-Type: text/plain\n\nhttp://deep.example.com/x\n", d
+	for (i = d; i >= 0; i--) printf "--b%d--\n", i }' >"$E2E_WORK/deep.hdr"
+delivered "MIME nested 5,000 deep" "$E2E_WORK/deep.eml" <"$E2E_WORK/deep.hdr"
+
+# 60 ARC sets (180 fields).
+awk 'BEGIN { for (i = 60; i >= 1; i--) {
+	printf "ARC-Seal: i=%d; a=rsa-sha256; cv=pass; d=example.net; s=arc; t=1; b=AAAA\n", i
+	printf "ARC-Message-Signature: i=%d; a=rsa-sha256; c=relaxed/relaxed; d=example.net; s=arc; h=from; bh=AAAA; b=AAAA\n", i
+	printf "ARC-Authentication-Results: i=%d; hop%d.example; spf=pass\n", i, i } }' >"$E2E_WORK/arc.hdr"
+delivered "60 ARC sets" "$E2E_WORK/arc.eml" <"$E2E_WORK/arc.hdr"
+
 # === the flood in dry run ========================================================
 e2e_write_conf <<<"$base
 dry_run = authres_limit"
@@ -176,6 +225,8 @@ e2e_expect_milter_log ': dry-run reject stage=data check=authres_limit ' \
 	"500 forged A-R, dry run: logged as dry-run reject"
 postfix_fine "500 forged A-R, dry run"
 
-e2e_expect_milter_log_clean
+# (each failed lookup of a body domain is a warning with "error" in it)
+e2e_check "portcullis log has no panic, fatal or internal error" \
+	not_grep 'panic|fatal|internal error|out of memory' "$E2E_MILTER_LOG"
 e2e_stop_milter
 e2e_finish
