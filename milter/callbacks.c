@@ -432,6 +432,16 @@ conn_add_headers(SMFICTX *ctx, const struct conn *c)
 	}
 }
 
+/* conn_end_message - the message is over: its error, if any, with it */
+static void
+conn_end_message(struct conn *c)
+{
+	pcl_session_reset(c->session);
+	c->qid[0] = '\0';
+	/* an error of the connection stays, and was logged once */
+	c->error_logged = c->error_logged && pcl_session_had_error(c->session);
+}
+
 /* cb_eom - end of message: the verdict, headers, quarantine */
 static sfsistat
 cb_eom(SMFICTX *ctx)
@@ -459,8 +469,7 @@ cb_eom(SMFICTX *ctx)
 				        conn_qid(c));
 		}
 	}
-	pcl_session_reset(c->session);
-	c->qid[0] = '\0';
+	conn_end_message(c);
 	return rc;
 }
 
@@ -470,10 +479,8 @@ cb_abort(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c != NULL) {
-		pcl_session_reset(c->session);
-		c->qid[0] = '\0';
-	}
+	if (c != NULL)
+		conn_end_message(c);
 	return SMFIS_CONTINUE;
 }
 

@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <stddef.h>
 #include <string.h>
 
 #include "access.h"
@@ -201,29 +200,6 @@ search(struct pcl_check_ctx *x, const struct search *a)
 		                a->addr ? a->addr : "");
 }
 
-/* The map list of each event's identity. */
-static const struct map {
-	enum pcl_event ev;
-	enum pcl_access_class cls;
-	enum pcl_stage stage;
-	enum pcl_scope scope;
-	const char *what;
-	size_t tables, on_error; /* offsets in struct pcl_conf */
-} maps[] = {
-    {PCL_EV_CONNECT, PCL_ACCESS_CLIENT, PCL_STAGE_CONNECT, PCL_SCOPE_CONN,
-     "Client host", offsetof(struct pcl_conf, client_access),
-     offsetof(struct pcl_conf, client_access_on_error)},
-    {PCL_EV_HELO, PCL_ACCESS_HELO, PCL_STAGE_HELO, PCL_SCOPE_HELO,
-     "Helo command", offsetof(struct pcl_conf, helo_access),
-     offsetof(struct pcl_conf, helo_access_on_error)},
-    {PCL_EV_MAIL, PCL_ACCESS_SENDER, PCL_STAGE_MAIL, PCL_SCOPE_TXN,
-     "Sender address", offsetof(struct pcl_conf, sender_access),
-     offsetof(struct pcl_conf, sender_access_on_error)},
-    {PCL_EV_RCPT, PCL_ACCESS_RECIPIENT, PCL_STAGE_RCPT, PCL_SCOPE_RCPT,
-     "Recipient address", offsetof(struct pcl_conf, recipient_access),
-     offsetof(struct pcl_conf, recipient_access_on_error)},
-};
-
 /* start - the event's map list: client_access at connect (the name,
  * then the address), helo_access at HELO, sender_access at MAIL,
  * recipient_access at RCPT */
@@ -231,42 +207,53 @@ static void
 start(struct pcl_check_ctx *x, enum pcl_event ev)
 {
 	const struct pcl_facts *k = x->facts;
-	const char *conf = (const char *)k->conf;
+	const struct pcl_conf *c = k->conf;
 	char ident[PCL_DOMAIN_MAX + PCL_ADDR_TEXT_MAX + 4];
 	struct search a;
-	const struct map *m = NULL;
 
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (maps[i].ev == ev)
-			m = &maps[i];
-	if (m == NULL)
-		return;
-	a = (struct search){
-	    .cls = m->cls,
-	    .stage = m->stage,
-	    .tables = (const struct pcl_tables *)(conf + m->tables),
-	    .on_error = *(const enum pcl_on_error *)(conf + m->on_error),
-	    .what = m->what,
-	    .scope = m->scope,
-	};
 	switch (ev) {
 	case PCL_EV_CONNECT:
-		a.key = *k->name ? k->name : NULL;
-		a.addr = *k->addr ? k->addr : NULL;
 		pcl_format(ident, sizeof(ident), "%s[%s]",
 		           *k->name ? k->name : "unknown",
 		           *k->addr ? k->addr : "unknown");
-		a.ident = ident;
+		a = (struct search){PCL_ACCESS_CLIENT,
+		                    PCL_STAGE_CONNECT,
+		                    &c->client_access,
+		                    c->client_access_on_error,
+		                    *k->name ? k->name : NULL,
+		                    *k->addr ? k->addr : NULL,
+		                    ident,
+		                    "Client host",
+		                    PCL_SCOPE_CONN};
 		break;
 	case PCL_EV_HELO:
-		a.key = a.ident = k->helo;
+		a = (struct search){PCL_ACCESS_HELO, PCL_STAGE_HELO,
+		                    &c->helo_access, c->helo_access_on_error,
+		                    k->helo,         NULL,
+		                    k->helo,         "Helo command",
+		                    PCL_SCOPE_HELO};
 		break;
 	case PCL_EV_MAIL:
-		a.key = a.ident = k->sender;
+		a = (struct search){
+		    PCL_ACCESS_SENDER, PCL_STAGE_MAIL,
+		    &c->sender_access, c->sender_access_on_error,
+		    k->sender,         NULL,
+		    k->sender,         "Sender address",
+		    PCL_SCOPE_TXN};
+		break;
+	case PCL_EV_RCPT:
+		a = (struct search){PCL_ACCESS_RECIPIENT,
+		                    PCL_STAGE_RCPT,
+		                    &c->recipient_access,
+		                    c->recipient_access_on_error,
+		                    k->rcpt,
+		                    NULL,
+		                    k->rcpt,
+		                    "Recipient address",
+		                    PCL_SCOPE_RCPT};
 		break;
 	default:
-		a.key = a.ident = k->rcpt;
-		break;
+		return;
 	}
 	search(x, &a);
 }

@@ -68,7 +68,7 @@ header(struct pcl_check_ctx *x, const char *name, const char *value)
 	}
 	grown = realloc(st->forged, (st->nforged + 1) * sizeof(int));
 	if (grown == NULL) {
-		too_many(x); /* cannot keep it: cannot delete it */
+		pcl_check_oom(x); /* cannot keep it: cannot delete it */
 		return;
 	}
 	st->forged = grown;

@@ -128,7 +128,10 @@ struct pcl_check {
 	               const char *value);
 	void (*body)(struct pcl_check_ctx *x, const unsigned char *chunk,
 	             size_t len);
-	/* reset - forget what belongs to a scope that ends (HELO, TXN) */
+	/* reset - forget what belongs to a scope that ends: HELO, TXN, or
+	 * MSG (the message's content, when its header budget is spent:
+	 * a check that reads the content then gets no more events of the
+	 * message, end of message included; one for all mail gets them) */
 	void (*reset)(struct pcl_check_ctx *x, enum pcl_scope scope);
 	/* free - release what the state points to (not the state) */
 	void (*free)(struct pcl_check_ctx *x);

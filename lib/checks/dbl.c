@@ -105,6 +105,7 @@ wanted(const struct pcl_conf *c, enum pcl_dbl_identity id)
 static void
 oom(struct pcl_check_ctx *x, enum pcl_scope scope)
 {
+	pcl_check_trace(x, PCL_STAGE_DATA, "dbl", "error", "out of memory");
 	pcl_check_error(x, scope, "dbl", PCL_STAGE_DATA,
 	                x->facts->conf->dbl_on_error, "out of memory", "3.0",
 	                "DNS list lookup failed");
@@ -528,11 +529,10 @@ collect(struct pcl_check_ctx *x, bool wait)
 	finish(x, &st->txn);
 }
 
-/* forget_message - the message's part of the state */
+/* forget_content - what the message's content gave */
 static void
-forget_message(struct dbl *st)
+forget_content(struct dbl *st)
 {
-	round_clear(&st->txn);
 	round_clear(&st->msg);
 	free(st->from);
 	free(st->reply_to);
@@ -543,7 +543,7 @@ forget_message(struct dbl *st)
 }
 
 /* reset - a new HELO replaces the old one's lookups; a transaction
- * ends */
+ * ends; the content is forgotten over the header budget */
 static void
 reset(struct pcl_check_ctx *x, enum pcl_scope scope)
 {
@@ -551,8 +551,10 @@ reset(struct pcl_check_ctx *x, enum pcl_scope scope)
 
 	if (scope == PCL_SCOPE_HELO)
 		round_clear(&st->helo);
-	else if (scope == PCL_SCOPE_TXN)
-		forget_message(st);
+	if (scope == PCL_SCOPE_TXN)
+		round_clear(&st->txn);
+	if (scope == PCL_SCOPE_TXN || scope == PCL_SCOPE_MSG)
+		forget_content(st);
 }
 
 /* release - everything */
@@ -561,7 +563,8 @@ release(struct pcl_check_ctx *x)
 {
 	struct dbl *st = x->state;
 
-	forget_message(st);
+	forget_content(st);
+	round_clear(&st->txn);
 	round_clear(&st->client);
 	round_clear(&st->helo);
 }

@@ -20,17 +20,17 @@ struct dkim {
 };
 
 /* verifier - the message's verifier, made on first use; NULL when DKIM
- * is not verified (or out of memory: the message then has no DKIM
- * result, as if unsigned) */
+ * is not verified, or out of memory (the message then gets on_error) */
 static struct pcl_dkim_verify *
 verifier(struct pcl_check_ctx *x)
 {
 	const struct pcl_facts *k = x->facts;
 	struct dkim *st = x->state;
 
-	if (st->v == NULL && k->conf->dkim && k->conf->dkim_verify)
-		st->v = pcl_dkim_verify_new(k->conf->dkim,
-		                            *k->qid ? k->qid : "portcullis");
+	if (st->v == NULL && k->conf->dkim && k->conf->dkim_verify &&
+	    (st->v = pcl_dkim_verify_new(
+	         k->conf->dkim, *k->qid ? k->qid : "portcullis")) == NULL)
+		pcl_check_oom(x);
 	return st->v;
 }
 
@@ -113,13 +113,14 @@ start(struct pcl_check_ctx *x, enum pcl_event ev)
 		verdict(x, v);
 }
 
-/* reset - the message's verifier goes with the transaction */
+/* reset - the message's verifier goes with the transaction, or with
+ * the content when the header budget is spent */
 static void
 reset(struct pcl_check_ctx *x, enum pcl_scope scope)
 {
 	struct dkim *st = x->state;
 
-	if (scope != PCL_SCOPE_TXN)
+	if (scope != PCL_SCOPE_TXN && scope != PCL_SCOPE_MSG)
 		return;
 	pcl_dkim_verify_free(st->v);
 	st->v = NULL;

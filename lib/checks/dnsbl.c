@@ -85,6 +85,8 @@ start(struct pcl_check_ctx *x, enum pcl_event ev)
 	st->idx = calloc(c->ndnsbl_sites * 2, sizeof(int));
 	st->batch = pcl_dns_batch_new(c->dns);
 	if (st->idx == NULL || st->batch == NULL) {
+		pcl_check_trace(x, PCL_STAGE_CONNECT, "dnsbl", "error",
+		                "out of memory");
 		pcl_check_error(x, PCL_SCOPE_CONN, "dnsbl", PCL_STAGE_CONNECT,
 		                c->dnsbl_on_error, "out of memory", "3.0",
 		                "DNS list lookup failed");

@@ -170,8 +170,9 @@ body(struct pcl_check_ctx *x, const unsigned char *chunk, size_t len)
 		pcl_dkim_sign_body(st->signers[i], chunk, len);
 }
 
-/* eom - a DKIM-Signature header per signer; a message that cannot be
- * signed leaves unsigned, and the log says why */
+/* eom - a DKIM-Signature header per signer; a signer that fails
+ * leaves the message unsigned by it, and the log says why (out of
+ * memory before: the message gets on_error) */
 static void
 eom(struct pcl_check_ctx *x)
 {
@@ -221,7 +222,7 @@ reset(struct pcl_check_ctx *x, enum pcl_scope scope)
 {
 	struct signing *st = x->state;
 
-	if (scope != PCL_SCOPE_TXN)
+	if (scope != PCL_SCOPE_TXN && scope != PCL_SCOPE_MSG)
 		return;
 	for (size_t i = 0; i < st->nsigners; i++)
 		pcl_dkim_sign_free(st->signers[i]);

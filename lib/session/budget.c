@@ -26,7 +26,7 @@ header_over(struct pcl_session *s, const char *what, long limit)
 {
 	char detail[PCL_FINDING_DETAIL_MAX];
 
-	s->hdr_over = true;
+	pcl_session_content_stop(s);
 	pcl_format(detail, sizeof(detail), "more than %ld header %s", limit,
 	           what);
 	pcl_session_configured(s, PCL_SCOPE_LIMIT, "header_limit",

@@ -85,9 +85,8 @@ pcl_session_log_line(struct pcl_session *s, const char *verdict,
 	if (!s->log)
 		return;
 	client_ident(s, client, sizeof(client));
-	pcl_append(line, sizeof(line), "%s: %s stage=%s",
-	           *s->qid ? s->qid : "NOQUEUE", verdict,
-	           pcl_stage_name(stage));
+	pcl_append(line, sizeof(line), "%s: %s stage=%s", pcl_session_log_id(s),
+	           verdict, pcl_stage_name(stage));
 	if (f)
 		pcl_append(line, sizeof(line), " check=%s", f->check);
 	pcl_log_quote(client, qreply, sizeof(qreply));

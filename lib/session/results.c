@@ -4,8 +4,11 @@
  * publish what others read
  *
  * Findings and headers are kept in the scope they belong to and go with
- * it. Running out of memory here marks the message (pcl_session_had_error),
- * whose verdict then is on_error; the next message starts clean.
+ * it. Running out of memory marks the message (pcl_session_had_error),
+ * whose verdict then is on_error, and the next message starts clean;
+ * before the first transaction it marks the connection. A check that
+ * cannot decide gets its own *_on_error finding, in the scope of what
+ * it judges.
  */
 #include "config.h"
 
@@ -43,7 +46,7 @@ pcl_session_trace(struct pcl_session *s, enum pcl_stage stage,
 
 		grown = realloc(s->trace, cap * sizeof(*grown));
 		if (grown == NULL) {
-			s->error = true;
+			pcl_session_oom(s);
 			return;
 		}
 		s->trace = grown;
@@ -97,7 +100,7 @@ pcl_session_find(struct pcl_session *s, enum pcl_scope scope, const char *check,
 	f->dry_run = pcl_conf_is_dry_run(s->conf, check);
 	return f;
 oom:
-	s->error = true;
+	pcl_session_oom(s);
 	return NULL;
 }
 
@@ -202,7 +205,7 @@ pcl_check_error(struct pcl_check_ctx *x, enum pcl_scope scope,
 void
 pcl_check_oom(struct pcl_check_ctx *x)
 {
-	x->session->error = true;
+	pcl_session_oom(x->session);
 }
 
 /* pcl_check_exempt - an access map's OK for a scope */
@@ -212,8 +215,7 @@ pcl_check_exempt(struct pcl_check_ctx *x, enum pcl_scope scope)
 	struct pcl_session *s = x->session;
 
 	s->scopes[scope].exempt = true;
-	if (scope == PCL_SCOPE_CONN)
-		s->facts.trusted = true;
+	pcl_session_update_trust(s);
 }
 
 /* pcl_check_allowlist - the client is on the DNS allow-lists */
@@ -232,7 +234,7 @@ pcl_check_header(struct pcl_check_ctx *x, enum pcl_scope scope,
 	    pcl_header_list_add(&x->session->scopes[scope].hdrs, name, value);
 
 	if (!ok)
-		x->session->error = true;
+		pcl_session_oom(x->session);
 	return ok;
 }
 
@@ -248,7 +250,7 @@ pcl_check_delete(struct pcl_check_ctx *x, const char *name, int occurrence)
 
 		grown = realloc(s->dels, cap * sizeof(*grown));
 		if (grown == NULL) {
-			s->error = true;
+			pcl_session_oom(s);
 			return false;
 		}
 		s->dels = grown;
@@ -296,5 +298,5 @@ pcl_check_publish_dnsbl(struct pcl_check_ctx *x, int score)
 const char *
 pcl_check_log_id(const struct pcl_check_ctx *x)
 {
-	return *x->facts->qid ? x->facts->qid : "NOQUEUE";
+	return pcl_session_log_id(x->session);
 }

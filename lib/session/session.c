@@ -90,6 +90,7 @@ pcl_session_free(struct pcl_session *s)
 		free(x->state);
 	}
 	free(s->ctx);
+	free(s->helo_full);
 	for (int i = 0; i < PCL_SCOPE_COUNT; i++)
 		pcl_scope_clear(&s->scopes[i]);
 	free(s->trace);
@@ -109,7 +110,7 @@ pcl_session_set_log(struct pcl_session *s, bool on)
 void
 pcl_session_set_queue_id(struct pcl_session *s, const char *qid)
 {
-	if (qid)
+	if (qid && *qid)
 		pcl_copy(s->qid, sizeof(s->qid), qid);
 }
 
@@ -117,8 +118,35 @@ pcl_session_set_queue_id(struct pcl_session *s, const char *qid)
 bool
 pcl_session_trusted(const struct pcl_session *s)
 {
-	return s->facts.internal || s->facts.authenticated ||
-	       s->scopes[PCL_SCOPE_CONN].exempt;
+	return s->facts.trusted;
+}
+
+/* pcl_session_update_trust - the facts after internal_networks,
+ * authentication or client_access OK */
+void
+pcl_session_update_trust(struct pcl_session *s)
+{
+	s->facts.trusted = s->facts.internal || s->facts.authenticated ||
+	                   s->scopes[PCL_SCOPE_CONN].exempt;
+}
+
+/* pcl_session_oom - out of memory: the message gets on_error; before
+ * any transaction, every message of the connection does (what was
+ * lost, a refusal of the client perhaps, would be lost for all) */
+void
+pcl_session_oom(struct pcl_session *s)
+{
+	if (s->in_txn)
+		s->error = true;
+	else
+		s->conn_error = true;
+}
+
+/* pcl_session_log_id - the queue ID for a log line, or NOQUEUE */
+const char *
+pcl_session_log_id(const struct pcl_session *s)
+{
+	return *s->qid ? s->qid : "NOQUEUE";
 }
 
 /* outgoing - is the mail of this client ours to sign */
@@ -163,6 +191,26 @@ runs(const struct pcl_session *s, const struct pcl_check *c, enum pcl_event ev)
 		return false;
 	return !(ev >= PCL_EV_MAIL && ev != PCL_EV_RCPT &&
 	         s->scopes[PCL_SCOPE_TXN].exempt);
+}
+
+/* pcl_session_content_stop - the header budget is spent: each check
+ * that reads the content forgets the message (its verdict would be
+ * wrong on part of the header) and gets no more of it */
+void
+pcl_session_content_stop(struct pcl_session *s)
+{
+	for (size_t i = 0; i < s->nchecks; i++) {
+		const struct pcl_check *c = s->ctx[i].check;
+
+		if (!reads_content(c) || c->kind == PCL_CHECK_ALL ||
+		    !runs(s, c, PCL_EV_HEADER))
+			continue;
+		pcl_session_trace(s, PCL_STAGE_DATA, c->name, "skip",
+		                  "header budget spent");
+		if (c->reset != NULL)
+			c->reset(&s->ctx[i], PCL_SCOPE_MSG);
+	}
+	s->hdr_over = true;
 }
 
 /* pcl_session_dispatch - start(ev) of every check that wants it */
@@ -217,7 +265,7 @@ pcl_session_connect(struct pcl_session *s, const char *addr, const char *name,
 	if (s->facts.ip &&
 	    pcl_cidr_list_match(&s->conf->internal_networks, &s->caddr)) {
 		s->facts.internal = true;
-		s->facts.trusted = true;
+		pcl_session_update_trust(s);
 		pcl_session_trace(s, PCL_STAGE_CONNECT, "internal_networks",
 		                  "hit", "%s: inbound checks skipped", s->addr);
 	}
@@ -236,6 +284,11 @@ pcl_session_helo(struct pcl_session *s, const char *name,
 	pcl_scope_clear(&s->scopes[PCL_SCOPE_HELO]);
 	s->facts.helo_seen = true;
 	pcl_copy(s->helo, sizeof(s->helo), name ? name : "");
+	/* judged as received: a name too long to keep is still too long */
+	free(s->helo_full);
+	if ((s->helo_full = strdup(name ? name : "")) == NULL)
+		pcl_session_oom(s);
+	s->facts.helo = s->helo_full ? s->helo_full : s->helo;
 	pcl_session_dispatch(s, PCL_EV_HELO);
 	if (s->conf->enforce_stage == PCL_ENFORCE_IMMEDIATE)
 		pcl_verdict_decide(s, PCL_STAGE_HELO, d);
@@ -251,21 +304,22 @@ address(struct pcl_session *s, const char *arg, char *buf, size_t len,
 	enum pcl_stage stage = sender ? PCL_STAGE_MAIL : PCL_STAGE_RCPT;
 
 	memset(d, 0, sizeof(*d));
-	if (pcl_strip_brackets(buf, len, arg ? arg : ""))
+	/* "<>" is the null sender; a recipient is never empty */
+	if (pcl_strip_brackets(buf, len, arg ? arg : "") && (sender || *buf))
 		return true;
+	*buf = '\0';
 	d->action = PCL_ACT_REJECT;
 	pcl_reply_set(&d->reply, PCL_ACT_REJECT, 501,
 	              sender ? "5.1.7" : "5.1.3",
 	              sender ? "Bad sender address syntax"
 	                     : "Bad recipient address syntax");
 	pcl_session_trace(s, stage, "address", "reject",
-	                  "%s address longer than %d",
+	                  "%s address empty or longer than %d",
 	                  sender ? "sender" : "recipient", PCL_ADDRESS_MAX);
 	if (s->log)
-		pcl_log(LOG_NOTICE,
-		        "%s: reject stage=%s reason=\"address too "
-		        "long\"",
-		        *s->qid ? s->qid : "NOQUEUE", pcl_stage_name(stage));
+		pcl_log(LOG_NOTICE, "%s: reject stage=%s reason=\"%s\"",
+		        pcl_session_log_id(s), pcl_stage_name(stage),
+		        sender ? "address too long" : "bad address");
 	return false;
 }
 
@@ -289,7 +343,7 @@ pcl_session_mail(struct pcl_session *s, const char *sender,
 	if (auth_user && *auth_user && s->conf->skip_authenticated &&
 	    !s->facts.authenticated) {
 		s->facts.authenticated = true;
-		s->facts.trusted = true;
+		pcl_session_update_trust(s);
 		s->facts.outgoing = outgoing(s);
 		pcl_session_trace(s, PCL_STAGE_MAIL, "authenticated", "hit",
 		                  "SASL user: inbound checks skipped");
@@ -427,10 +481,10 @@ pcl_session_trace_get(const struct pcl_session *s, size_t i)
 	return i < s->ntrace ? &s->trace[i] : NULL;
 }
 
-/* pcl_session_had_error - did this message (or the connection before
- * its first transaction) run out of memory */
+/* pcl_session_had_error - did this message, or the connection before
+ * any transaction, run out of memory */
 bool
 pcl_session_had_error(const struct pcl_session *s)
 {
-	return s->error;
+	return s->error || s->conn_error;
 }

@@ -30,7 +30,8 @@ struct scope {
 struct pcl_session {
 	struct pcl_conf *conf;
 	bool log;
-	bool error; /* out of memory in this message: on_error */
+	bool error;      /* out of memory in this message: on_error */
+	bool conn_error; /* the same before any transaction: for all */
 	char qid[32];
 
 	/* the facts, and the view of them the checks read */
@@ -38,7 +39,8 @@ struct pcl_session {
 	struct pcl_addr caddr;
 	char name[PCL_DOMAIN_MAX + 1]; /* verified name, "" = none */
 	char daemon[64];
-	char helo[PCL_HELO_MAX + 1];            /* as received, cut to fit */
+	char helo[PCL_HELO_MAX + 1];            /* cut to fit, for replies */
+	char *helo_full;                        /* as received: judged */
 	char sender[PCL_ADDRESS_MAX + 1];       /* of the transaction */
 	char rcpt[PCL_ADDRESS_MAX + 1];         /* the recipient being judged */
 	char spf_identity[PCL_ADDRESS_MAX + 1]; /* published by SPF */
@@ -70,7 +72,11 @@ struct pcl_session {
 
 /* session.c */
 bool pcl_session_trusted(const struct pcl_session *s);
+void pcl_session_update_trust(struct pcl_session *s);
+void pcl_session_oom(struct pcl_session *s);
+const char *pcl_session_log_id(const struct pcl_session *s);
 void pcl_session_dispatch(struct pcl_session *s, enum pcl_event ev);
+void pcl_session_content_stop(struct pcl_session *s);
 void pcl_session_collect(struct pcl_session *s, bool wait);
 
 /* results.c */

@@ -31,6 +31,13 @@ static const enum pcl_scope envelope[] = {PCL_SCOPE_CONN, PCL_SCOPE_HELO,
                                           PCL_SCOPE_TXN};
 #define NENVELOPE (sizeof(envelope) / sizeof(envelope[0]))
 
+/* Every scope whose findings a message can carry, in the order the
+ * trace and the tag header list them. */
+static const enum pcl_scope order[] = {PCL_SCOPE_CONN, PCL_SCOPE_HELO,
+                                       PCL_SCOPE_TXN, PCL_SCOPE_MSG,
+                                       PCL_SCOPE_LIMIT};
+#define NORDER (sizeof(order) / sizeof(order[0]))
+
 /* scope_active - do a scope's findings count */
 static bool
 scope_active(const struct pcl_session *s, enum pcl_scope scope)
@@ -98,12 +105,9 @@ strongest(struct pcl_session *s, int min_rank, int max_rank, bool real)
 static void
 log_dry_runs(struct pcl_session *s, enum pcl_stage stage, int min_rank)
 {
-	static const enum pcl_scope order[] = {PCL_SCOPE_CONN, PCL_SCOPE_HELO,
-	                                       PCL_SCOPE_TXN, PCL_SCOPE_MSG,
-	                                       PCL_SCOPE_LIMIT};
 	char verdict[32];
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (size_t i = 0; i < NORDER; i++) {
 		struct scope *sc = &s->scopes[order[i]];
 
 		for (size_t j = 0; scope_active(s, order[i]) && j < sc->count;
@@ -323,19 +327,16 @@ copy_headers(struct pcl_session *s, enum pcl_scope scope)
 	for (size_t i = 0; i < sc->hdrs.count; i++)
 		if (!pcl_header_list_add(&s->add, sc->hdrs.items[i].name,
 		                         sc->hdrs.items[i].value))
-			s->error = true;
+			pcl_session_oom(s);
 }
 
 /* tag_header - the tag header listing every tagging check */
 static void
 tag_header(struct pcl_session *s)
 {
-	static const enum pcl_scope order[] = {PCL_SCOPE_CONN, PCL_SCOPE_HELO,
-	                                       PCL_SCOPE_TXN, PCL_SCOPE_MSG,
-	                                       PCL_SCOPE_LIMIT};
 	char value[PCL_LINE_MAX] = "";
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (size_t i = 0; i < NORDER; i++) {
 		const struct scope *sc = &s->scopes[order[i]];
 
 		for (size_t j = 0; scope_active(s, order[i]) && j < sc->count;
@@ -351,7 +352,7 @@ tag_header(struct pcl_session *s)
 	}
 	if (*value && *s->conf->tag_header &&
 	    !pcl_header_list_add(&s->add, s->conf->tag_header, value))
-		s->error = true;
+		pcl_session_oom(s);
 }
 
 /* eom_headers - what the message gets: the checks' own headers first
@@ -405,7 +406,7 @@ pcl_verdict_eom(struct pcl_session *s, struct pcl_decision *d)
 	pcl_header_list_clear(&s->add);
 	pcl_session_collect(s, true);
 	pcl_session_dispatch(s, PCL_EV_EOM);
-	pcl_session_collect(s, true); /* lookups the message started */
+	pcl_session_collect(s, true); /* lookups begun at its end */
 	log_dry_runs(s, PCL_STAGE_DATA, min);
 	limit = eom_limit(s, true);
 	f = eom_strongest(s, min,

@@ -112,6 +112,26 @@ static const struct session_case cases[] = {
      "501 5.5.2 <bad_name!>: Helo command rejected: Invalid name",
      PCL_ACT_ACCEPT,
      NULL},
+    /* five labels of 60: each valid, the name of 312 too long to be
+     * one, and longer than the 255 characters the session keeps */
+    {"HELO over 255 characters judged whole",
+     BASE,
+     "192.0.2.10",
+     NULL,
+     25,
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+     NULL,
+     "a@example.net",
+     {"b@example.org"},
+     PCL_ACT_ACCEPT,
+     {PCL_ACT_REJECT},
+     NULL,
+     PCL_ACT_ACCEPT,
+     NULL},
     {"postmaster excepted",
      BASE,
      "192.0.2.10",
