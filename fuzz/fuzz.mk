@@ -1,0 +1,49 @@
+# fuzz.mk - GNU make rules for the libFuzzer targets, run by "make
+# fuzz" from the build directory (Makefile.am passes the flags
+# configure found). The library sources below the checks (core, dns,
+# mime, auth, conf) are compiled
+# again with clang and the fuzzer, ASan and UBSan instrumentation: the
+# gcc-built lib/libportcullis.a cannot carry it.
+
+FUZZ_CC ?= clang
+srcdir ?= .
+OUT := fuzz
+OBJ := fuzz/obj
+
+TARGETS ?= spf_record spf_macro dns_reply template urls table conf \
+	authres helo_addr
+BINS := $(TARGETS:%=$(OUT)/fuzz_%)
+
+LIB_SRCS := $(sort $(wildcard $(srcdir)/lib/core/*.c $(srcdir)/lib/dns/*.c \
+	$(srcdir)/lib/mime/*.c $(srcdir)/lib/auth/*.c $(srcdir)/lib/conf/*.c))
+LIB_OBJS := $(LIB_SRCS:$(srcdir)/%.c=$(OBJ)/%.o)
+UTIL_OBJ := $(OBJ)/fuzz/fuzz_util.o
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 $(SAN) $(FUZZ_WARN) $(FUZZ_CPPFLAGS) \
+	-DSYSCONFDIR='"$(FUZZ_SYSCONFDIR)"' -MMD -MP
+
+all: $(BINS)
+
+$(OBJ)/lib/%.o: $(srcdir)/lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OBJ)/fuzz/%.o: $(srcdir)/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/fuzz -fsanitize=fuzzer-no-link \
+		-c $< -o $@
+
+$(OBJ)/libfuzzlib.a: $(LIB_OBJS)
+	rm -f $@
+	ar cr $@ $(LIB_OBJS)
+
+$(OUT)/fuzz_%: $(OBJ)/fuzz/fuzz_%.o $(UTIL_OBJ) $(OBJ)/libfuzzlib.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(SAN) -o $@ $^ $(FUZZ_LIBS)
+
+-include $(LIB_OBJS:.o=.d) $(BINS:$(OUT)/%=$(OBJ)/fuzz/%.d) \
+	$(UTIL_OBJ:.o=.d)
+
+.PHONY: all
+.SECONDARY:
