@@ -4,6 +4,7 @@
  *   launcher    (without -f) forks, waits for the daemon to report
  *               ready over a pipe, exits 0 or 1 accordingly
  *   supervisor  setsid, chdir /, stdio to /dev/null (without -f);
+ *               raises its soft limit of open files to the hard one;
  *               pid file; drops privileges; forks the worker; then
  *               sigwait()s:
  *                 SIGHUP, SIGUSR1  -> SIGUSR1 to the worker
@@ -56,6 +57,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -732,6 +734,47 @@ supervise_loop(struct supervisor *sv, int *rc)
 	}
 }
 
+/* nofile_raise - raise the soft limit of open files to the hard one,
+ * since each session may hold several DNS sockets; log the limit */
+static void
+nofile_raise(void)
+{
+	/* Linux refuses RLIM_INFINITY here; its default fs.nr_open */
+	const rlim_t unlimited = 1048576;
+	struct rlimit lim;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+		pcl_log(LOG_WARNING, "getrlimit(RLIMIT_NOFILE): %s",
+		        strerror(errno));
+		return;
+	}
+	was = lim.rlim_cur;
+	if (lim.rlim_cur < lim.rlim_max &&
+	    (lim.rlim_max != RLIM_INFINITY || lim.rlim_cur < unlimited)) {
+		lim.rlim_cur =
+		    lim.rlim_max == RLIM_INFINITY ? unlimited : lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+			pcl_log(LOG_WARNING,
+			        "open files: cannot raise the limit from %llu "
+			        "to %llu: %s",
+			        (unsigned long long)was,
+			        (unsigned long long)lim.rlim_cur,
+			        strerror(errno));
+			return;
+		}
+		pcl_log(LOG_INFO, "open files: limit %llu (raised from %llu)",
+		        (unsigned long long)lim.rlim_cur,
+		        (unsigned long long)was);
+		return;
+	}
+	if (was == RLIM_INFINITY)
+		pcl_log(LOG_INFO, "open files: no limit");
+	else
+		pcl_log(LOG_INFO, "open files: limit %llu",
+		        (unsigned long long)was);
+}
+
 /* pidfile_write - our pid into path; 0 or -1 (logged) */
 static int
 pidfile_write(const char *path)
@@ -850,6 +893,7 @@ pcl_supervise_run(struct pcl_conf *conf, const struct pcl_daemon_args *a)
 		pcl_log(LOG_ERR, "sigprocmask: %s", strerror(errno));
 		goto out;
 	}
+	nofile_raise();
 	if (conf->pid_file[0] != '\0') {
 		if ((pid_file = strdup(conf->pid_file)) == NULL) {
 			pcl_log(LOG_ERR, "out of memory");
