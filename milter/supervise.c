@@ -4,19 +4,40 @@
  *   launcher    (without -f) forks, waits for the daemon to report
  *               ready over a pipe, exits 0 or 1 accordingly
  *   supervisor  setsid, chdir /, stdio to /dev/null (without -f);
+ *               raises its soft limit of open files to the hard one;
  *               pid file; drops privileges; forks the worker; then
  *               sigwait()s:
  *                 SIGHUP, SIGUSR1  -> SIGUSR1 to the worker
  *                 SIGTERM, SIGINT  -> SIGTERM to the worker, wait,
  *                                     exit 0 if it exited 0
- *                 SIGCHLD          -> the worker died: log how, exit 1
+ *                 SIGUSR2          -> from the worker: it listens
+ *                 SIGCHLD          -> the worker died: see below
  *   worker      a reload thread that sigwait()s SIGUSR1, then
- *               libmilter: socket, smfi_main(); at the end removes its
- *               unix socket and drops the configuration
+ *               libmilter: socket, SIGUSR2 to the supervisor,
+ *               smfi_main(); at the end removes its unix socket and
+ *               drops the configuration
+ *
+ * A dead worker is replaced (worker_restart, like OpenDKIM's
+ * AutoRestart) at most worker_restart_rate.count times within its
+ * window, the first time at once and then after a back-off that
+ * doubles up to worker_restart_max_delay (restart.h); past the rate
+ * the supervisor exits 1, so that systemd still sees a failure. Not
+ * replaced, and the supervisor exits: a worker that exited 0 (it was
+ * told to stop), and the first worker when it never listened (a
+ * failed start is reported at once, not retried). SIGTERM during a
+ * back-off stops at once with status 0. A new worker loads the
+ * configuration file, as a reload does (as the service user); the
+ * settings that take effect only at a restart of the daemon stay as
+ * they were at its start, the socket among them: the dead worker's
+ * unix socket no longer accepts, so socket_in_use() lets
+ * smfi_opensocket(true) replace it.
  *
  * Rejected: catching SIGHUP in the milter process. smfi_main() blocks
  * HUP/TERM/INT and sigwait()s them in its own thread, which treats HUP
  * as "stop"; no handler or second sigwait() can win that race.
+ * Rejected: keeping the start's configuration in the supervisor for
+ * the next worker. It would hold the private keys in a process that
+ * needs none, and be stale after the first reload.
  *
  * Privileges are dropped in the supervisor, before the worker exists,
  * so the socket belongs to the service user (it can remove it at exit)
@@ -36,6 +57,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,6 +70,7 @@
 #include "log.h"
 #include "options.h"
 #include "privs.h"
+#include "restart.h"
 #include "snapshot.h"
 #include "supervise.h"
 #include "util.h"
@@ -67,7 +90,21 @@ struct reloader {
 	char *user;
 	char *pid_file;
 	long timeout;
+	struct pcl_conf_rate rate; /* the worker_restart keys */
+	bool restart;
+	long max_delay;
+	char *rate_text;
 	atomic_bool stop;
+};
+
+/* The supervisor's state across the workers it starts. */
+struct supervisor {
+	struct reloader *rl;          /* settings of the start */
+	const sigset_t *set;          /* the signals it sigwait()s */
+	struct pcl_restart *restarts; /* NULL: worker_restart = no */
+	pid_t worker;                 /* 0 while none runs */
+	bool ever_ready;              /* some worker has listened */
+	size_t nstarted;              /* workers started */
 };
 
 /* pcl_supervise_log_lines - log each line of text at priority */
@@ -157,6 +194,23 @@ socket_remove(const char *path, const struct stat *ours)
 		        strerror(errno));
 }
 
+/* socket_remove_stale - when no worker runs any more, unlink a unix
+ * socket that no process accepts on (left by a killed worker), so
+ * that Postfix finds none, as after a clean stop */
+static void
+socket_remove_stale(const char *spec)
+{
+	const char *path = spec != NULL ? socket_path(spec) : NULL;
+	struct stat st;
+
+	if (path == NULL || lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    socket_in_use(path))
+		return;
+	if (unlink(path) != 0 && errno != ENOENT)
+		pcl_log(LOG_WARNING, "cannot remove socket %s: %s", path,
+		        strerror(errno));
+}
+
 /* reloader_changed - warn about a setting a reload cannot apply */
 static void
 reloader_changed(const char *key, const char *running, const char *loaded)
@@ -168,10 +222,33 @@ reloader_changed(const char *key, const char *running, const char *loaded)
 		        key, loaded, running);
 }
 
-/* reload - load the configuration again and install it, or keep the
- * one in force */
+/* restart_changed - warn about a worker_restart key a reload or a new
+ * worker cannot apply: the supervisor read them at start */
 static void
-reload(struct reloader *rl)
+restart_changed(const struct reloader *rl, const struct pcl_conf *conf)
+{
+	char was[48], now[48];
+
+	reloader_changed("worker_restart", rl->restart ? "yes" : "no",
+	                 conf->worker_restart ? "yes" : "no");
+	(void)pcl_format(was, sizeof(was), "%ld/%lds", rl->rate.count,
+	                 rl->rate.seconds);
+	(void)pcl_format(now, sizeof(now), "%ld/%lds",
+	                 conf->worker_restart_rate.count,
+	                 conf->worker_restart_rate.seconds);
+	reloader_changed("worker_restart_rate", was, now);
+	(void)pcl_format(was, sizeof(was), "%lds", rl->max_delay);
+	(void)pcl_format(now, sizeof(now), "%lds",
+	                 conf->worker_restart_max_delay);
+	reloader_changed("worker_restart_max_delay", was, now);
+}
+
+/* conf_load_current - load the configuration file again (as a reload
+ * does, and a new worker at its start): the loaded one, with the log
+ * facility applied and a warning for each setting that waits for a
+ * restart; NULL with the errors logged */
+static struct pcl_conf *
+conf_load_current(struct reloader *rl)
 {
 	const struct pcl_daemon_args *a = rl->args;
 	struct pcl_conf *conf;
@@ -179,8 +256,6 @@ reload(struct reloader *rl)
 	char buf[32], was[32];
 	int facility = -1;
 
-	pcl_log(LOG_INFO, "reloading %s",
-	        a->conf_path != NULL ? a->conf_path : "built-in defaults");
 	conf =
 	    pcl_conf_load(a->conf_path, a->overrides, a->noverrides, &errors);
 	if (conf != NULL &&
@@ -193,10 +268,8 @@ reload(struct reloader *rl)
 	if (conf == NULL) {
 		if (errors != NULL)
 			pcl_supervise_log_lines(LOG_ERR, errors);
-		pcl_log(LOG_ERR,
-		        "reload failed: keeping the previous configuration");
 		free(errors);
-		return;
+		return NULL;
 	}
 	free(errors);
 	reloader_changed("milter_socket", rl->socket, conf->milter_socket);
@@ -205,9 +278,29 @@ reload(struct reloader *rl)
 	(void)pcl_format(buf, sizeof(buf), "%ld", conf->milter_timeout);
 	(void)pcl_format(was, sizeof(was), "%ld", rl->timeout);
 	reloader_changed("milter_timeout", was, buf);
+	restart_changed(rl, conf);
 	if (facility != rl->facility) {
 		pcl_log_open(PCL_IDENT, facility, a->foreground, true);
 		rl->facility = facility;
+	}
+	return conf;
+}
+
+/* reload - load the configuration again and install it, or keep the
+ * one in force */
+static void
+reload(struct reloader *rl)
+{
+	const struct pcl_daemon_args *a = rl->args;
+	struct pcl_conf *conf;
+
+	pcl_log(LOG_INFO, "reloading %s",
+	        a->conf_path != NULL ? a->conf_path : "built-in defaults");
+	conf = conf_load_current(rl);
+	if (conf == NULL) {
+		pcl_log(LOG_ERR,
+		        "reload failed: keeping the previous configuration");
+		return;
 	}
 	pcl_snapshot_install(conf);
 	pcl_log(LOG_NOTICE, "reload ok");
@@ -247,7 +340,13 @@ reloader_init(struct reloader *rl, const struct pcl_daemon_args *a,
 	rl->socket = strdup(conf->milter_socket);
 	rl->user = strdup(conf->user);
 	rl->pid_file = strdup(conf->pid_file);
-	return rl->socket && rl->user && rl->pid_file ? 0 : -1;
+	rl->restart = conf->worker_restart;
+	rl->rate = conf->worker_restart_rate;
+	rl->max_delay = conf->worker_restart_max_delay;
+	rl->rate_text =
+	    strdup(conf->text[pcl_conf_key_find("worker_restart_rate") -
+	                      pcl_conf_keys]);
+	return rl->socket && rl->user && rl->pid_file && rl->rate_text ? 0 : -1;
 }
 
 /* reloader_free - release reloader_init's copies */
@@ -257,6 +356,7 @@ reloader_free(struct reloader *rl)
 	free(rl->socket);
 	free(rl->user);
 	free(rl->pid_file);
+	free(rl->rate_text);
 }
 
 /* socket_dir_usable - can we create the unix socket path? libmilter
@@ -346,19 +446,20 @@ milter_open(const struct reloader *rl, struct stat *sockstat)
 	return 0;
 }
 
-/* worker_run - the milter process; returns its exit status */
+/* worker_run - the milter process on conf (ownership passes), or for a
+ * new worker (conf NULL) on the configuration file as it is now;
+ * returns its exit status */
 static int
-worker_run(struct pcl_conf *conf, const struct pcl_daemon_args *a, int ready_fd,
+worker_run(struct pcl_conf *conf, struct reloader *rl, int ready_fd,
            const sigset_t *orig, pid_t supervisor)
 {
-	struct reloader rl;
+	const struct pcl_daemon_args *a = rl->args;
 	struct stat sockstat;
 	pthread_t thread;
 	bool thread_started = false;
 	sigset_t mask;
 	int rc = PCL_EXIT_CONFIG;
 
-	memset(&rl, 0, sizeof(rl));
 	memset(&sockstat, 0, sizeof(sockstat));
 	/*
 	 * USR1 stays blocked in every thread for the reload thread's
@@ -377,26 +478,33 @@ worker_run(struct pcl_conf *conf, const struct pcl_daemon_args *a, int ready_fd,
 	if (getppid() != supervisor)
 		goto out;
 
-	if (reloader_init(&rl, a, conf) != 0) {
-		pcl_log(LOG_ERR, "out of memory");
-		goto out;
+	if (conf == NULL) {
+		pcl_log(LOG_INFO, "new worker: loading %s",
+		        a->conf_path != NULL ? a->conf_path
+		                             : "built-in defaults");
+		conf = conf_load_current(rl);
+		if (conf == NULL) {
+			pcl_log(LOG_ERR, "new worker: the configuration does "
+			                 "not load: exiting");
+			goto out;
+		}
 	}
 	/* Keys were read as root; reloads read them as the service user */
 	if (pcl_dkim_signing_unreadable(conf->signing) != NULL)
 		pcl_log(LOG_WARNING,
 		        "key file %s: user %s cannot read it, so every reload "
-		        "will fail until it can (chown it to that user, mode "
-		        "0600)",
+		        "and every new worker will fail until it can (chown "
+		        "it to that user, mode 0600)",
 		        pcl_dkim_signing_unreadable(conf->signing),
 		        *conf->user ? conf->user : "(this one)");
 	pcl_snapshot_install(conf);
 	conf = NULL;
-	if (pthread_create(&thread, NULL, reloader_main, &rl) != 0) {
+	if (pthread_create(&thread, NULL, reloader_main, rl) != 0) {
 		pcl_log(LOG_ERR, "cannot start the reload thread");
 		goto out;
 	}
 	thread_started = true;
-	if (milter_open(&rl, &sockstat) != 0)
+	if (milter_open(rl, &sockstat) != 0)
 		goto out;
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "1", 1) != 1)
@@ -405,21 +513,25 @@ worker_run(struct pcl_conf *conf, const struct pcl_daemon_args *a, int ready_fd,
 		close(ready_fd);
 		ready_fd = -1;
 	}
+	/* A worker that listened is replaced when it dies (see the top). */
+	if (kill(supervisor, SIGUSR2) != 0)
+		pcl_log(LOG_WARNING,
+		        "cannot report ready to the supervisor: %s",
+		        strerror(errno));
 	pcl_log(LOG_NOTICE, "%s %s started: socket %s", PCL_IDENT,
-	        PACKAGE_VERSION, rl.socket);
+	        PACKAGE_VERSION, rl->socket);
 	rc = smfi_main() == MI_SUCCESS ? PCL_EXIT_OK : PCL_EXIT_CONFIG;
-	socket_remove(socket_path(rl.socket), &sockstat);
+	socket_remove(socket_path(rl->socket), &sockstat);
 	pcl_log(LOG_NOTICE, "stopped");
 out:
 	if (thread_started) {
-		atomic_store(&rl.stop, true);
+		atomic_store(&rl->stop, true);
 		pthread_kill(thread, SIGUSR1);
 		pthread_join(thread, NULL);
 	}
 	if (ready_fd >= 0)
 		close(ready_fd);
 	pcl_snapshot_clear();
-	reloader_free(&rl);
 	pcl_conf_free(conf);
 	return rc;
 }
@@ -470,40 +582,197 @@ worker_stop(pid_t worker)
 	return PCL_EXIT_CONFIG;
 }
 
-/* supervise_loop - forward signals to the worker until it ends */
-static int
-supervise_loop(pid_t worker, const sigset_t *set)
+/* now_ms - the monotonic clock in milliseconds */
+static long long
+now_ms(void)
 {
-	char how[96];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ready_pending - take a SIGUSR2 of the worker still pending: a worker
+ * that listened and died at once may be reaped before it is seen */
+static void
+ready_pending(struct supervisor *sv)
+{
+	const struct timespec zero = {0, 0};
+	siginfo_t info;
+	sigset_t usr2;
+
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	while (sigtimedwait(&usr2, &info, &zero) == SIGUSR2)
+		if (info.si_pid == sv->worker)
+			sv->ever_ready = true;
+}
+
+/* worker_ended - the worker ended with status: true to start another
+ * after *delay_ms, false to exit with *rc; one log line either way */
+static bool
+worker_ended(struct supervisor *sv, int status, long *delay_ms, int *rc)
+{
+	const struct reloader *rl = sv->rl;
+	const char *window = strchr(rl->rate_text, '/');
+	long pid = (long)sv->worker;
+	char how[96], when[32];
+
+	window = window != NULL ? window + 1 : rl->rate_text;
+	sv->worker = 0;
+	*rc = PCL_EXIT_CONFIG;
+	status_text(status, how, sizeof(how));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		/* told to stop by someone else: stop, as it did */
+		pcl_log(LOG_NOTICE, "worker %ld %s: stopping", pid, how);
+		*rc = PCL_EXIT_OK;
+		return false;
+	}
+	if (!sv->ever_ready) {
+		pcl_log(LOG_ERR, "worker %ld %s before it listened: exiting",
+		        pid, how);
+		return false;
+	}
+	if (sv->restarts == NULL) {
+		pcl_log(LOG_ERR, "worker %ld %s: exiting (worker_restart = no)",
+		        pid, how);
+		return false;
+	}
+	if (!pcl_restart_next(sv->restarts, now_ms(), delay_ms)) {
+		pcl_log(LOG_ERR,
+		        "worker %ld %s: restarted %ld times within %s already "
+		        "(worker_restart_rate = %s): giving up, exiting",
+		        pid, how, rl->rate.count, window, rl->rate_text);
+		return false;
+	}
+	if (*delay_ms == 0)
+		(void)pcl_format(when, sizeof(when), "now");
+	else
+		(void)pcl_format(when, sizeof(when), "in %ld s",
+		                 *delay_ms / 1000);
+	pcl_log(LOG_ERR,
+	        "worker %ld %s: starting a new one %s (restart %zu of %ld "
+	        "within %s)",
+	        pid, how, when, pcl_restart_recent(sv->restarts, now_ms()),
+	        rl->rate.count, window);
+	return true;
+}
+
+/* supervise_loop - forward signals to the worker until it ends, and
+ * wait out the back-off after that; true when a new worker should
+ * start, false with *rc to exit with */
+static bool
+supervise_loop(struct supervisor *sv, int *rc)
+{
+	long long deadline = 0, left;
+	struct timespec wait;
+	siginfo_t info;
+	long delay;
 	int sig, status;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
+		if (sv->worker != 0) {
+			sig = sigwaitinfo(sv->set, &info);
+		} else {
+			/* a back-off: no worker runs */
+			left = deadline - now_ms();
+			if (left <= 0)
+				return true;
+			wait.tv_sec = (time_t)(left / 1000);
+			wait.tv_nsec = (long)(left % 1000) * 1000000;
+			sig = sigtimedwait(sv->set, &info, &wait);
+		}
+		if (sig < 0)
+			continue; /* EINTR, or the back-off is over */
 		switch (sig) {
 		case SIGHUP:
 		case SIGUSR1:
+			if (sv->worker == 0) {
+				pcl_log(LOG_INFO, "reload requested: the next "
+				                  "worker loads the "
+				                  "configuration");
+				break;
+			}
 			pcl_log(LOG_INFO, "reload requested");
-			if (kill(worker, SIGUSR1) != 0)
+			if (kill(sv->worker, SIGUSR1) != 0)
 				pcl_log(LOG_WARNING, "cannot signal worker: %s",
 				        strerror(errno));
 			break;
 		case SIGTERM:
 		case SIGINT:
+			if (sv->worker == 0) {
+				pcl_log(LOG_INFO,
+				        "stopping (%s) while waiting to start "
+				        "a worker",
+				        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+				*rc = PCL_EXIT_OK;
+				return false;
+			}
 			pcl_log(LOG_INFO, "stopping (%s)",
 			        sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			return worker_stop(worker);
+			*rc = worker_stop(sv->worker);
+			sv->worker = 0;
+			return false;
+		case SIGUSR2:
+			if (sv->worker != 0 && info.si_pid == sv->worker)
+				sv->ever_ready = true;
+			break;
 		case SIGCHLD:
-			if (waitpid(worker, &status, WNOHANG) != worker)
+			if (sv->worker == 0 ||
+			    waitpid(sv->worker, &status, WNOHANG) != sv->worker)
 				break;
-			status_text(status, how, sizeof(how));
-			pcl_log(LOG_ERR, "worker %ld %s: exiting", (long)worker,
-			        how);
-			return PCL_EXIT_CONFIG;
+			ready_pending(sv);
+			if (!worker_ended(sv, status, &delay, rc))
+				return false;
+			if (delay == 0)
+				return true;
+			deadline = now_ms() + delay;
+			break;
 		default:
 			break;
 		}
 	}
+}
+
+/* nofile_raise - raise the soft limit of open files to the hard one,
+ * since each session may hold several DNS sockets; log the limit */
+static void
+nofile_raise(void)
+{
+	/* Linux refuses RLIM_INFINITY here; its default fs.nr_open */
+	const rlim_t unlimited = 1048576;
+	struct rlimit lim;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+		pcl_log(LOG_WARNING, "getrlimit(RLIMIT_NOFILE): %s",
+		        strerror(errno));
+		return;
+	}
+	was = lim.rlim_cur;
+	if (lim.rlim_cur < lim.rlim_max &&
+	    (lim.rlim_max != RLIM_INFINITY || lim.rlim_cur < unlimited)) {
+		lim.rlim_cur =
+		    lim.rlim_max == RLIM_INFINITY ? unlimited : lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+			pcl_log(LOG_WARNING,
+			        "open files: cannot raise the limit from %llu "
+			        "to %llu: %s",
+			        (unsigned long long)was,
+			        (unsigned long long)lim.rlim_cur,
+			        strerror(errno));
+			return;
+		}
+		pcl_log(LOG_INFO, "open files: limit %llu (raised from %llu)",
+		        (unsigned long long)lim.rlim_cur,
+		        (unsigned long long)was);
+		return;
+	}
+	if (was == RLIM_INFINITY)
+		pcl_log(LOG_INFO, "open files: no limit");
+	else
+		pcl_log(LOG_INFO, "open files: limit %llu",
+		        (unsigned long long)was);
 }
 
 /* pidfile_write - our pid into path; 0 or -1 (logged) */
@@ -591,12 +860,16 @@ daemonize(int *ready_fd, int *status)
 int
 pcl_supervise_run(struct pcl_conf *conf, const struct pcl_daemon_args *a)
 {
+	struct supervisor sv;
+	struct reloader rl;
 	char err[PCL_ERR_MAX];
 	char *pid_file = NULL;
+	bool rl_init = false;
 	int ready_fd = -1, rc = PCL_EXIT_CONFIG;
 	sigset_t orig, set;
 	pid_t worker, self;
 
+	memset(&sv, 0, sizeof(sv));
 	if (!a->foreground) {
 		switch (daemonize(&ready_fd, &rc)) {
 		case -1:
@@ -615,10 +888,12 @@ pcl_supervise_run(struct pcl_conf *conf, const struct pcl_daemon_args *a)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, &orig) != 0) {
 		pcl_log(LOG_ERR, "sigprocmask: %s", strerror(errno));
 		goto out;
 	}
+	nofile_raise();
 	if (conf->pid_file[0] != '\0') {
 		if ((pid_file = strdup(conf->pid_file)) == NULL) {
 			pcl_log(LOG_ERR, "out of memory");
@@ -634,36 +909,64 @@ pcl_supervise_run(struct pcl_conf *conf, const struct pcl_daemon_args *a)
 		pcl_log(LOG_ERR, "%s", err);
 		goto out;
 	}
+	rl_init = true;
+	if (reloader_init(&rl, a, conf) != 0) {
+		pcl_log(LOG_ERR, "out of memory");
+		goto out;
+	}
+	sv.rl = &rl;
+	sv.set = &set;
+	if (conf->worker_restart &&
+	    (sv.restarts = pcl_restart_new(
+	         conf->worker_restart_rate.count,
+	         conf->worker_restart_rate.seconds * 1000,
+	         conf->worker_restart_max_delay * 1000)) == NULL) {
+		pcl_log(LOG_ERR, "out of memory");
+		goto out;
+	}
 
 	self = getpid();
-	fflush(NULL);
-	worker = fork();
-	if (worker < 0) {
-		pcl_log(LOG_ERR, "cannot start the worker: fork: %s",
-		        strerror(errno));
-		goto out;
-	}
-	if (worker == 0) {
-		/* The worker returns to main() from here; the pid file is
-		 * the supervisor's. */
-		free(pid_file);
-		pid_file = NULL;
-		rc = worker_run(conf, a, ready_fd, &orig, self);
+	for (;;) {
+		fflush(NULL);
+		worker = fork();
+		if (worker < 0) {
+			pcl_log(LOG_ERR, "cannot start a worker: fork: %s",
+			        strerror(errno));
+			goto out;
+		}
+		if (worker == 0) {
+			/* The worker returns to main() from here; the pid
+			 * file is the supervisor's. */
+			free(pid_file);
+			pid_file = NULL;
+			pcl_restart_free(sv.restarts);
+			sv.restarts = NULL;
+			rc = worker_run(conf, &rl, ready_fd, &orig, self);
+			conf = NULL;
+			ready_fd = -1;
+			goto out;
+		}
+		/* Only the first worker reports ready, so the launcher
+		 * sees EOF if it dies before that. Later workers load the
+		 * configuration file themselves. */
+		if (ready_fd >= 0) {
+			close(ready_fd);
+			ready_fd = -1;
+		}
+		pcl_conf_free(conf);
 		conf = NULL;
-		ready_fd = -1;
-		goto out;
+		sv.worker = worker;
+		if (sv.nstarted++ == 0)
+			pcl_log(LOG_INFO, "supervisor %ld: worker %ld started",
+			        (long)self, (long)worker);
+		else
+			pcl_log(LOG_INFO,
+			        "supervisor %ld: worker %ld started (restart)",
+			        (long)self, (long)worker);
+		if (!supervise_loop(&sv, &rc))
+			break;
 	}
-	/* Only the worker reports ready, so the launcher sees EOF if the
-	 * worker dies before that. */
-	if (ready_fd >= 0) {
-		close(ready_fd);
-		ready_fd = -1;
-	}
-	pcl_conf_free(conf);
-	conf = NULL;
-	pcl_log(LOG_INFO, "supervisor %ld: worker %ld started", (long)self,
-	        (long)worker);
-	rc = supervise_loop(worker, &set);
+	socket_remove_stale(rl.socket);
 out:
 	if (ready_fd >= 0)
 		close(ready_fd);
@@ -673,6 +976,9 @@ out:
 			        pid_file, strerror(errno));
 		free(pid_file);
 	}
+	if (rl_init)
+		reloader_free(&rl);
+	pcl_restart_free(sv.restarts);
 	pcl_conf_free(conf);
 	return rc;
 }

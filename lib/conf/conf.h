@@ -47,6 +47,7 @@ enum pcl_conf_type {
 	PCL_CT_CIDRS,  /* list of networks */
 	PCL_CT_STAGE,  /* rcpt | immediate */
 	PCL_CT_SOCKET, /* unix:/path, local:/path, inet[6]:PORT[@HOST] */
+	PCL_CT_RATE,   /* "N/time": N within min..max, time 1s..7d */
 };
 
 /* Key flags */
@@ -76,6 +77,12 @@ struct pcl_tables {
 struct pcl_words {
 	char **items;
 	size_t count;
+};
+
+/* A rate: at most count events within seconds (PCL_CT_RATE). */
+struct pcl_conf_rate {
+	long count;
+	long seconds;
 };
 
 enum pcl_enforce { PCL_ENFORCE_RCPT = 0, PCL_ENFORCE_IMMEDIATE };
@@ -121,6 +128,9 @@ struct pcl_conf {
 	char *pid_file;
 	char *syslog_facility;
 	char *myhostname;
+	bool worker_restart;
+	struct pcl_conf_rate worker_restart_rate;
+	long worker_restart_max_delay;
 
 	/* who is trusted, what is enforced when */
 	struct pcl_cidr_list internal_networks;

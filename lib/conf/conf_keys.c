@@ -63,6 +63,14 @@ const struct pcl_conf_key pcl_conf_keys[] = {
      "syslog facility: mail, daemon, user, local0..local7"},
     {"myhostname", PCL_CT_STRING, "", NOB, OFF(myhostname), 0,
      "this host's name (empty: the system host name)"},
+    {"worker_restart", PCL_CT_BOOL, "yes", NOB, OFF(worker_restart), 0,
+     "the supervisor starts a new worker when the worker dies"},
+    {"worker_restart_rate", PCL_CT_RATE, "10/1h", 1, 1000,
+     OFF(worker_restart_rate), 0,
+     "at most N worker restarts within the time (N/time), then exit 1"},
+    {"worker_restart_max_delay", PCL_CT_TIME, "5s", 0, 300,
+     OFF(worker_restart_max_delay), 0,
+     "longest back-off before a restart (0 s, 1 s, 2 s ... up to it)"},
 
     /* trust and enforcement */
     {"internal_networks", PCL_CT_CIDRS, "127.0.0.0/8 [::1]/128", NOB,

@@ -193,6 +193,54 @@ parse_duration(const char *text, bool in_ms, long *out)
 	return -1;
 }
 
+/* Bounds of the time of a rate ("N/time"). */
+#define RATE_SECONDS_MIN 1
+#define RATE_SECONDS_MAX (7 * 86400)
+
+/* parse_rate - "N/time" (OpenDKIM's AutoRestartRate form), N within
+ * k's bounds; 0 or -1 with err */
+static int
+parse_rate(const struct pcl_conf_key *k, const char *text,
+           struct pcl_conf_rate *out, char *err, size_t errlen)
+{
+	const char *slash = strchr(text, '/');
+	char count[32], *end;
+	long n, seconds;
+
+	if (slash == NULL || slash == text ||
+	    (size_t)(slash - text) >= sizeof(count)) {
+		pcl_format(err, errlen,
+		           "%s: expected N/time (e.g. 10/1h), not \"%s\"",
+		           k->name, text);
+		return -1;
+	}
+	memcpy(count, text, (size_t)(slash - text));
+	count[slash - text] = '\0';
+	errno = 0;
+	n = strtol(count, &end, 10);
+	if (end == count || *end != '\0' || errno != 0 ||
+	    parse_duration(slash + 1, false, &seconds) < 0) {
+		pcl_format(err, errlen,
+		           "%s: expected N/time (e.g. 10/1h), not \"%s\"",
+		           k->name, text);
+		return -1;
+	}
+	if (n < k->min || n > k->max) {
+		pcl_format(err, errlen, "%s: %ld is out of range %ld..%ld",
+		           k->name, n, k->min, k->max);
+		return -1;
+	}
+	if (seconds < RATE_SECONDS_MIN || seconds > RATE_SECONDS_MAX) {
+		pcl_format(err, errlen,
+		           "%s: time \"%s\" is out of range 1s..7d", k->name,
+		           slash + 1);
+		return -1;
+	}
+	out->count = n;
+	out->seconds = seconds;
+	return 0;
+}
+
 /* check_dry_run - every word is "all" or a check name; 0 or -1 */
 static int
 check_dry_run(const struct pcl_words *w, char *err, size_t errlen)
@@ -366,6 +414,8 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k,
 			return -1;
 		}
 		return 0;
+	case PCL_CT_RATE:
+		return parse_rate(k, text, f, err, errlen);
 	}
 	pcl_format(err, errlen, "%s: internal error: unknown type", k->name);
 	return -1;

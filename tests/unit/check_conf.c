@@ -316,7 +316,8 @@ START_TEST(test_keys)
 		ck_assert_msg(k->def != NULL, "%s: got NULL default", k->name);
 		ck_assert_msg(pcl_conf_key_find(k->name) == k,
 		              "%s: got another row from key_find", k->name);
-		if (k->type == PCL_CT_INT || k->type == PCL_CT_TIME)
+				if (k->type == PCL_CT_INT || k->type == PCL_CT_TIME ||
+		    k->type == PCL_CT_RATE)
 			ck_assert_msg(k->min <= k->max,
 			              "%s: got min %ld > max %ld", k->name,
 			              k->min, k->max);

@@ -265,6 +265,42 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+struct rate_case {
+	const char *label;
+	const char *setting;
+	long want_count, want_seconds;
+};
+
+static const struct rate_case rate_cases[] = {
+    {"the default", "", 10, 3600},
+    {"OpenDKIM's example", "worker_restart_rate = 10/1h", 10, 3600},
+    {"bare seconds", "worker_restart_rate = 3/60", 3, 60},
+    {"minutes", "worker_restart_rate = 5/10m", 5, 600},
+    {"a day", "worker_restart_rate = 100/1d", 100, 86400},
+    {"the smallest", "worker_restart_rate = 1/1s", 1, 1},
+    {"the largest", "worker_restart_rate = 1000/7d", 1000, 604800},
+    {"upper-case suffix", "worker_restart_rate = 2/1H", 2, 3600},
+};
+
+/* test_rates - one row of rate_cases */
+START_TEST(test_rates)
+{
+	const struct rate_case *c = &rate_cases[_i];
+	char text[128];
+	struct pcl_conf *conf;
+
+	pcl_format(text, sizeof(text), "%s\n", c->setting);
+	conf = load_ok(c->label, text, NULL);
+	ck_assert_msg(conf->worker_restart_rate.count == c->want_count,
+	              "%s: got count %ld, want %ld", c->label,
+	              conf->worker_restart_rate.count, c->want_count);
+	ck_assert_msg(conf->worker_restart_rate.seconds == c->want_seconds,
+	              "%s: got seconds %ld, want %ld", c->label,
+	              conf->worker_restart_rate.seconds, c->want_seconds);
+	pcl_conf_free(conf);
+}
+END_TEST
+
 /* ---- defaults and resolved values ---- */
 
 /* test_defaults - NULL path: the key table's defaults, resolved */
@@ -286,7 +322,11 @@ START_TEST(test_defaults)
 	              c->user);
 	ck_assert_msg(strcmp(c->pid_file, "") == 0, "pid_file: got \"%s\"",
 	              c->pid_file);
-	ck_assert_msg(c->skip_authenticated, "skip_authenticated: got false");
+		ck_assert_msg(c->skip_authenticated, "skip_authenticated: got false");
+	ck_assert_msg(c->worker_restart, "worker_restart: got false");
+	ck_assert_msg(c->worker_restart_max_delay == 5,
+	              "worker_restart_max_delay: got %ld, want 5",
+	              c->worker_restart_max_delay);
 	ck_assert_msg(c->enforce_stage == PCL_ENFORCE_RCPT,
 	              "enforce_stage: got %d, want rcpt",
 	              (int)c->enforce_stage);
@@ -473,7 +513,8 @@ conf_values_tcase(void)
 	tcase_add_checked_fixture(tv, setup, teardown);
 	tcase_add_loop_test(tv, test_values, 0, COUNT(value_cases));
 	tcase_add_test(tv, test_typed_fields);
-	tcase_add_loop_test(tv, test_numbers, 0, COUNT(number_cases));
+		tcase_add_loop_test(tv, test_numbers, 0, COUNT(number_cases));
+	tcase_add_loop_test(tv, test_rates, 0, COUNT(rate_cases));
 	tcase_add_test(tv, test_defaults);
 	tcase_add_test(tv, test_defaults_text);
 	tcase_add_test(tv, test_empty_file);
