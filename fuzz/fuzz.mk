@@ -1,7 +1,6 @@
 # fuzz.mk - GNU make rules for the libFuzzer targets, run by "make
 # fuzz" from the build directory (Makefile.am passes the flags
-# configure found). The library sources below the checks (core, dns,
-# mime, auth, conf) are compiled
+# configure found). The library sources are compiled
 # again with clang and the fuzzer, ASan and UBSan instrumentation: the
 # gcc-built lib/libportcullis.a cannot carry it.
 
@@ -10,12 +9,13 @@ srcdir ?= .
 OUT := fuzz
 OBJ := fuzz/obj
 
-TARGETS ?= spf_record spf_macro dns_reply template urls table conf \
+TARGETS ?= spf_record spf_macro dns_reply template urls table conf session \
 	authres helo_addr
 BINS := $(TARGETS:%=$(OUT)/fuzz_%)
 
 LIB_SRCS := $(sort $(wildcard $(srcdir)/lib/core/*.c $(srcdir)/lib/dns/*.c \
-	$(srcdir)/lib/mime/*.c $(srcdir)/lib/auth/*.c $(srcdir)/lib/conf/*.c))
+	$(srcdir)/lib/mime/*.c $(srcdir)/lib/auth/*.c $(srcdir)/lib/conf/*.c \
+	$(srcdir)/lib/checks/*.c $(srcdir)/lib/session/*.c))
 LIB_OBJS := $(LIB_SRCS:$(srcdir)/%.c=$(OBJ)/%.o)
 UTIL_OBJ := $(OBJ)/fuzz/fuzz_util.o
 

@@ -335,8 +335,8 @@ address_domain(const char *address)
 static void
 keep(struct dbl *st, size_t max, const char *p, size_t n)
 {
-	if (st->lost || st->msglen >= max)
-		return;
+	if (n == 0 || st->lost || st->msglen >= max)
+		return; /* n == 0: msgbuf may still be NULL (fuzz_session) */
 	if (n > max - st->msglen)
 		n = max - st->msglen;
 	if (st->msglen + n > st->msgcap) {

@@ -217,6 +217,32 @@ START_TEST(test_literals_never_sent)
 }
 END_TEST
 
+/* Empty body chunks before anything was kept, and no header at all:
+ * nothing to copy into a buffer not yet made (fuzz_session found
+ * memcpy(NULL + 0, p, 0), undefined behaviour) */
+START_TEST(test_empty_chunks)
+{
+	struct pcl_conf *c = load(SITES);
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_decision d;
+	const char *body = "http://bad.example/\r\n";
+
+	pcl_conf_release(c);
+	pcl_session_connect(s, "192.0.2.10", NULL, 25, NULL, &d);
+	pcl_session_helo(s, "mail.example.net", &d);
+	pcl_session_mail(s, "a@example.net", NULL, &d);
+	pcl_session_rcpt(s, "b@example.org", &d);
+	pcl_session_eoh(s);
+	pcl_session_body(s, (const unsigned char *)"", 0);
+	pcl_session_body(s, (const unsigned char *)body, strlen(body));
+	pcl_session_body(s, (const unsigned char *)"", 0);
+		pcl_session_eom(s, &d);
+	/* without a header the first line is read as one: not a URL */
+	ck_assert_int_eq(d.action, PCL_ACT_ACCEPT);
+	pcl_session_free(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -227,6 +253,7 @@ main(void)
 	tcase_add_loop_test(tc, test_cases, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_literals_never_sent);
+	tcase_add_test(tc, test_empty_chunks);
 	tcase_add_loop_test(tc, test_report_to_abuse, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
