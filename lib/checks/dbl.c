@@ -245,8 +245,11 @@ judge(struct pcl_check_ctx *x, const struct query *q, struct round *l,
 	a = pcl_dns_batch_answer(l->batch, q->a_idx);
 	if (a == NULL || a->status == PCL_DNS_TEMPFAIL ||
 	    a->status == PCL_DNS_PERMFAIL) {
+		char failed[sizeof(a->error) + sizeof(a->server) + 16];
+
 		error_finding(x, q, site->site.public_name,
-		              a && *a->error ? a->error : "lookup failed");
+		              a ? pcl_dns_error_log(a, failed, sizeof(failed))
+		                : "lookup failed");
 		return 0;
 	}
 	for (size_t i = 0; a->status == PCL_DNS_FOUND && i < a->count; i++)

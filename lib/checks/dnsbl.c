@@ -252,9 +252,10 @@ finish(struct pcl_check_ctx *x)
 		a = pcl_dns_batch_answer(st->batch, st->idx[2 * i]);
 		if (a->status == PCL_DNS_TEMPFAIL ||
 		    a->status == PCL_DNS_PERMFAIL) {
+			char why[sizeof(a->error) + sizeof(a->server) + 16];
+
 			site_error(x, site,
-			           *a->error ? a->error
-			                     : pcl_dns_status_name(a->status),
+			           pcl_dns_error_log(a, why, sizeof(why)),
 			           errors, sizeof(errors));
 			continue;
 		}

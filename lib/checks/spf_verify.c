@@ -7,7 +7,10 @@
  * loopback ones: SPF says nothing about them). The HELO identity is
  * checked when spf_helo is on and the HELO name is a domain; for the
  * null sender, the MAIL FROM identity is postmaster@HELO (RFC 7208
- * §2.4) and its result is the HELO's. Each identity's result maps to
+ * §2.4) and its result is the HELO's, so it is evaluated whatever the
+ * HELO name: one that is not a multi-label domain (a single label, an
+ * address literal) gives none (§4.3), with a Received-SPF and an spf=
+ * that say so. Each identity's result maps to
  * its configured action; temperror follows spf_on_error. The results
  * are published (Authentication-Results reads them) and make a
  * Received-SPF header.
@@ -120,8 +123,8 @@ mail(struct pcl_check_ctx *x)
 	struct spf *st = x->state;
 	const char *at = strrchr(k->sender, '@');
 	char postmaster[PCL_ADDRESS_MAX + 1];
-	bool helo_domain =
-	    k->helo_seen && k->helo[0] != '[' && strchr(k->helo, '.') != NULL;
+	bool null_sender = *k->sender == '\0';
+	bool helo_domain = k->helo[0] != '[' && strchr(k->helo, '.') != NULL;
 
 	if (!c->spf_verify || c->dns == NULL || k->ip == NULL)
 		return;
@@ -131,13 +134,15 @@ mail(struct pcl_check_ctx *x)
 		return;
 	}
 	pcl_format(postmaster, sizeof(postmaster), "postmaster@%s", k->helo);
-	if (helo_domain && (c->spf_helo || *k->sender == '\0')) {
+	/* the null sender's only identity is the HELO's: the evaluator
+	 * says none for a name that is not a domain */
+	if (k->helo_seen && (null_sender || (c->spf_helo && helo_domain))) {
 		check_one(x, postmaster, k->helo, true, &st->helo);
 		st->helo_done = true;
 		act(x, true, &st->helo);
 	}
-	if (*k->sender == '\0') {
-		/* the null sender: the MAIL FROM identity is the HELO's */
+	if (null_sender) {
+		/* the MAIL FROM identity is the HELO's */
 		if (st->helo_done) {
 			st->mailfrom = st->helo;
 			st->mailfrom_done = true;

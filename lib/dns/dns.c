@@ -336,6 +336,19 @@ pcl_dns_answer_free(struct pcl_dns_answer *a)
 	free(a);
 }
 
+/* pcl_dns_error_log - the error and its server, for logs */
+const char *
+pcl_dns_error_log(const struct pcl_dns_answer *a, char *buf, size_t len)
+{
+	const char *why = *a->error ? a->error : pcl_dns_status_name(a->status);
+
+	if (*a->server)
+		pcl_format(buf, len, "%s (server %s)", why, a->server);
+	else
+		pcl_format(buf, len, "%s", why);
+	return buf;
+}
+
 /* pcl_dns_status_name - "found", "nxdomain", ... */
 const char *
 pcl_dns_status_name(enum pcl_dns_status s)

@@ -49,6 +49,9 @@ enum pcl_dns_status {
 	PCL_DNS_PERMFAIL,    /* malformed name or reply, FORMERR, NOTIMP */
 };
 
+/* "[2001:db8::1]:53": a server as text */
+#define PCL_DNS_SERVER_TEXT_MAX (PCL_ADDR_TEXT_MAX + 24)
+
 /* One record of an answer, by type. */
 struct pcl_dns_rr {
 	uint32_t ttl;
@@ -81,7 +84,13 @@ struct pcl_dns_answer {
 	 * reply came: timeout, network error, bad name. */
 	unsigned char *wire;
 	size_t wirelen;
-	char error[128]; /* why, for TEMPFAIL and PERMFAIL */
+	/* Why, for TEMPFAIL and PERMFAIL: what failed ("timeout",
+	 * "SERVFAIL", "recv: Connection refused"), never which server, so
+	 * that it may be shown to others (an SPF problem= in a header, a
+	 * reply); the server is in server, for log lines. */
+	char error[128];
+	char server[PCL_DNS_SERVER_TEXT_MAX]; /* the server error came
+	                                         from, or "" */
 };
 
 struct pcl_dns_conf {
@@ -179,5 +188,11 @@ void pcl_dns_answer_free(struct pcl_dns_answer *a);
 
 /* pcl_dns_status_name - "found", "nxdomain", ... */
 const char *pcl_dns_status_name(enum pcl_dns_status s);
+
+/* pcl_dns_error_log - why a failed answer failed, with the server it
+ * came from ("timeout (server 192.0.2.53:53)"), for log lines and
+ * traces only; buf */
+const char *pcl_dns_error_log(const struct pcl_dns_answer *a, char *buf,
+                              size_t len);
 
 #endif

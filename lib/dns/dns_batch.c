@@ -60,7 +60,8 @@ struct dns_query {
 		unsigned char len[2];
 		unsigned char *buf;
 	} tcp;
-	char lasterr[96];
+	char lasterr[96]; /* why the last try failed, naming no server */
+	char lastserver[PCL_DNS_SERVER_TEXT_MAX]; /* and where */
 	int lastrcode;
 	struct pcl_dns_answer ans;
 };
@@ -108,15 +109,17 @@ poll_timeout(int64_t wake, int64_t now)
 	return (int)((wake - now + 999) / 1000);
 }
 
-/* note_error - remember why a try failed, for a timeout's message */
+/* note_error - remember why a try failed, for a timeout's message;
+ * the server apart, as the answer's error never names one */
 static void
 note_error(struct dns_query *q, const struct dns_server *srv, const char *what,
            int err)
 {
 	char ebuf[64];
 
-	pcl_format(q->lasterr, sizeof(q->lasterr), "%s: %s: %s", srv->text,
-	           what, strerror_r(err, ebuf, sizeof(ebuf)));
+	pcl_format(q->lasterr, sizeof(q->lasterr), "%s: %s", what,
+	           strerror_r(err, ebuf, sizeof(ebuf)));
+	pcl_copy(q->lastserver, sizeof(q->lastserver), srv->text);
 }
 
 /* tcp_close - drop the TCP connection of q, if any */
@@ -154,6 +157,7 @@ query_fail(struct dns_query *q, enum pcl_dns_status status, int rcode,
 {
 	q->ans.rcode = rcode;
 	dns_answer_fail(&q->ans, status, "%s", why);
+	pcl_copy(q->ans.server, sizeof(q->ans.server), q->lastserver);
 	query_done(q);
 }
 
@@ -338,9 +342,10 @@ reply_received(struct pcl_dns *dns, struct dns_query *q, size_t s,
 	if ((rcode == DNS_SERVFAIL || rcode == DNS_REFUSED) &&
 	    dns->nservers > 1 && q->tries < dns->attempts) {
 		/* another server may do better: move on at once */
-		pcl_format(q->lasterr, sizeof(q->lasterr), "%s: %s",
-		           dns->servers[s].text,
-		           dns_rcode_name(rcode, rbuf, sizeof(rbuf)));
+		pcl_copy(q->lasterr, sizeof(q->lasterr),
+		         dns_rcode_name(rcode, rbuf, sizeof(rbuf)));
+		pcl_copy(q->lastserver, sizeof(q->lastserver),
+		         dns->servers[s].text);
 		q->lastrcode = rcode;
 		if (via_tcp)
 			tcp_close(q);
@@ -353,6 +358,10 @@ reply_received(struct pcl_dns *dns, struct dns_query *q, size_t s,
 	}
 	dns_reply_decode(buf, len, q->name, q->type, dns->min_ttl, dns->max_ttl,
 	                 &q->ans);
+	if (q->ans.status == PCL_DNS_TEMPFAIL ||
+	    q->ans.status == PCL_DNS_PERMFAIL)
+		pcl_copy(q->ans.server, sizeof(q->ans.server),
+		         dns->servers[s].text);
 	q->ans.wire = malloc(len);
 	if (q->ans.wire != NULL) {
 		memcpy(q->ans.wire, buf, len);

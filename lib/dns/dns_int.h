@@ -39,7 +39,7 @@
 struct dns_server {
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	char text[PCL_ADDR_TEXT_MAX + 24]; /* "[2001:db8::1]:53", for errors */
+	char text[PCL_DNS_SERVER_TEXT_MAX]; /* "[2001:db8::1]:53", for logs */
 };
 
 struct dns_cache;

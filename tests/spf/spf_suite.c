@@ -1,7 +1,7 @@
 /*
  * spf_suite - run the RFC 7208 conformance suite against lib/auth/spf.c
  *
- * usage: spf_suite [-v] [-m MIN] CASES [TEST ...]
+ * usage: spf_suite [-v] [-m MIN] [-p PORTCULLIS] CASES [TEST ...]
  *
  * CASES is the output of suite2cases.py ("-" for stdin). Each scenario's
  * zone is served by fakedns (a new server per scenario; "timeout" names
@@ -18,6 +18,17 @@
  * case (noted): RFC 7208 does not say in which case %{i} writes IPv6
  * nibbles, the suite expects pyspf's upper case, and lib/auth/spf.c writes
  * the lower case of the examples in RFC 7208 7.4.
+ *
+ * With -p, each test runs through the test mode of the daemon instead
+ * (PORTCULLIS -t, one process per test, its dns_servers pointed at the
+ * scenario's fakedns; spf_testmode.c): what is compared then is what
+ * the headers show, the result of Received-SPF (any listed result
+ * passes, as above), its identity= (mailfrom, or helo for the suite's
+ * tests without a sender: the null sender, whose MAIL FROM identity is
+ * postmaster@HELO) and the spf= of Authentication-Results, which must
+ * agree with it. Explanations are not compared: no header carries one.
+ * The summary line then reads "SPF conformance (portcullis -t): N/T
+ * passed".
  */
 #include "config.h"
 
@@ -30,12 +41,14 @@
 #include "dns.h"
 #include "../unit/fakedns.h"
 #include "spf.h"
+#include "spf_testmode.h"
 #include "util.h"
 
 #define TOKENS_MAX 32
 #define RESULTS_MAX 8
-#define DNS_TIMEOUT_MS 400 /* fakedns answers in microseconds; this is
-                              what every TIMEOUT costs */
+#define DNS_TIMEOUT_MS                                                         \
+	400 /* fakedns answers in microseconds; this is                        \
+	       what every TIMEOUT costs */
 
 struct token {
 	char *s; /* unescaped, NUL-terminated (may hold NULs inside) */
@@ -67,9 +80,12 @@ struct scenario {
 	size_t ntimeouts;
 	bool started;
 	struct pcl_dns *dns;
+	char conf[300]; /* with -p: the configuration for the server */
 };
 
 static bool verbose;
+static const char *portcullis; /* -p: through its test mode */
+static char workdir[] = "/tmp/spf_suite.XXXXXX";
 static char **only;
 static int nonly;
 static unsigned total, passed;
@@ -211,6 +227,8 @@ scenario_stop(struct scenario *sc)
 	if (sc->started) {
 		pcl_dns_free(sc->dns);
 		fakedns_stop();
+		if (sc->conf[0] != '\0')
+			unlink(sc->conf);
 	}
 	for (size_t i = 0; i < sc->ntimeouts; i++)
 		free(sc->timeouts[i]);
@@ -228,7 +246,7 @@ scenario_start(struct scenario *sc)
 	char err[256];
 
 	if (sc->started)
-		return sc->dns != NULL;
+		return sc->dns != NULL || sc->conf[0] != '\0';
 	sc->started = true;
 	fk = fakedns_start(sc->zone.buf);
 	if (fk == NULL) {
@@ -238,6 +256,18 @@ scenario_start(struct scenario *sc)
 	}
 	for (size_t i = 0; i < sc->ntimeouts; i++)
 		fakedns_set_drop_empty(sc->timeouts[i]);
+	if (portcullis != NULL) {
+		char path[sizeof(sc->conf)];
+
+		pcl_format(path, sizeof(path), "%s/portcullis.conf", workdir);
+		if (!spf_testmode_conf(path, fk->servers, DNS_TIMEOUT_MS, err,
+		                       sizeof(err))) {
+			fprintf(stderr, "spf_suite: %s\n", err);
+			return false;
+		}
+		pcl_copy(sc->conf, sizeof(sc->conf), path);
+		return true;
+	}
 	memset(&conf, 0, sizeof(conf));
 	conf.servers = fk->servers;
 	conf.timeout_ms = DNS_TIMEOUT_MS;
@@ -319,6 +349,71 @@ selected(const char *name)
 	return false;
 }
 
+/* result_listed - the index of got among the test's results, or
+ * nresults when it is not one of them */
+static size_t
+result_listed(const struct test *t, const char *got)
+{
+	size_t r;
+
+	for (r = 0; r < t->nresults; r++)
+		if (strcmp(t->results[r], got) == 0)
+			break;
+	return r;
+}
+
+/* print_want - " want X or Y" */
+static void
+print_want(const struct test *t)
+{
+	printf(", want %s", t->results[0]);
+	for (size_t i = 1; i < t->nresults; i++)
+		printf(" or %s", t->results[i]);
+}
+
+/* testmode_run - one test through the test mode; prints its line */
+static void
+testmode_run(const struct scenario *sc, const struct test *t)
+{
+	struct spf_testmode_out out;
+	const char *identity = t->mailfrom[0] ? "mailfrom" : "helo";
+	char why[256];
+	size_t r;
+
+	if (!spf_testmode_run(portcullis, sc->conf, t->host, t->mailfrom,
+	                      t->helo, &out, why, sizeof(why))) {
+		printf("FAIL %s: %s", t->name, why);
+		print_want(t);
+		printf("\n");
+		return;
+	}
+	r = result_listed(t, out.result);
+	if (r == t->nresults) {
+		printf("FAIL %s: got %s", t->name, out.result);
+		print_want(t);
+		printf(" (Received-SPF:%s)\n", out.header);
+		return;
+	}
+	if (strcmp(out.identity, identity) != 0) {
+		printf("FAIL %s: identity: got \"%s\", want \"%s\"\n", t->name,
+		       out.identity, identity);
+		return;
+	}
+	if (strcmp(out.authres, out.result) != 0) {
+		printf("FAIL %s: Authentication-Results: got spf=%s, want "
+		       "spf=%s\n",
+		       t->name, out.authres, out.result);
+		return;
+	}
+	passed++;
+	printf("ok %s", t->name);
+	if (r > 0)
+		printf(" (got %s; %s preferred)", out.result, t->results[0]);
+	printf("\n");
+	if (verbose)
+		printf("  Received-SPF:%s\n", out.header);
+}
+
 /* test_run - one test; prints its line */
 static void
 test_run(struct scenario *sc, const struct test *t)
@@ -344,6 +439,10 @@ test_run(struct scenario *sc, const struct test *t)
 		printf("FAIL %s: no DNS server\n", t->name);
 		return;
 	}
+	if (portcullis != NULL) {
+		testmode_run(sc, t);
+		return;
+	}
 	if (t->mailfrom[0] == '\0') {
 		/* the HELO identity (RFC 7208 2.3) */
 		pcl_format(sender, sizeof(sender), "postmaster@%s", t->helo);
@@ -359,14 +458,10 @@ test_run(struct scenario *sc, const struct test *t)
 	pcl_spf_check(sc->dns, &req, &resp);
 	got = pcl_spf_result_name(resp.result);
 	expl = resp.explanation[0] ? resp.explanation : "DEFAULT";
-	for (r = 0; r < t->nresults; r++)
-		if (strcmp(t->results[r], got) == 0)
-			break;
+	r = result_listed(t, got);
 	if (r == t->nresults) {
-		printf("FAIL %s: got %s, want %s", t->name, got,
-		       t->results[0]);
-		for (size_t i = 1; i < t->nresults; i++)
-			printf(" or %s", t->results[i]);
+		printf("FAIL %s: got %s", t->name, got);
+		print_want(t);
 		printf(" (mechanism \"%s\", problem \"%s\")\n", resp.mechanism,
 		       resp.problem);
 		return;
@@ -377,9 +472,8 @@ test_run(struct scenario *sc, const struct test *t)
 		       t->name, expl, t->explanation);
 		return;
 	}
-	if (!pcl_spf_received(&req, &resp,
-	                      t->mailfrom[0] ? "mailfrom" : "helo", header,
-	                      sizeof(header))) {
+	if (!pcl_spf_received(&req, &resp, t->mailfrom[0] ? "mailfrom" : "helo",
+	                      header, sizeof(header))) {
 		printf("FAIL %s: Received-SPF does not fit\n", t->name);
 		return;
 	}
@@ -454,8 +548,8 @@ run(FILE *fp, const char *path)
 		} else if (strcmp(kw, "helo") == 0) {
 			ok = field(t.helo, sizeof(t.helo), tok, n);
 		} else if (strcmp(kw, "explanation") == 0) {
-			ok = field(t.explanation, sizeof(t.explanation), tok,
-			           n);
+			ok =
+			    field(t.explanation, sizeof(t.explanation), tok, n);
 			t.has_explanation = true;
 		} else if (strcmp(kw, "result") == 0) {
 			for (int i = 1; ok && i < n; i++)
@@ -488,7 +582,7 @@ main(int argc, char **argv)
 	bool ok;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "vm:")) != -1) {
+	while ((opt = getopt(argc, argv, "vm:p:")) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose = true;
@@ -496,14 +590,21 @@ main(int argc, char **argv)
 		case 'm':
 			min = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'p':
+			portcullis = optarg;
+			break;
 		default:
-			fprintf(stderr,
-			        "usage: spf_suite [-v] [-m MIN] CASES [TEST ...]\n");
+			fprintf(
+			    stderr,
+			    "usage: spf_suite [-v] [-m MIN] [-p PORTCULLIS] "
+			    "CASES [TEST ...]\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: spf_suite [-v] [-m MIN] CASES [TEST ...]\n");
+		fprintf(stderr,
+		        "usage: spf_suite [-v] [-m MIN] [-p PORTCULLIS] "
+		        "CASES [TEST ...]\n");
 		return 2;
 	}
 	fp = strcmp(argv[optind], "-") == 0 ? stdin : fopen(argv[optind], "r");
@@ -511,12 +612,19 @@ main(int argc, char **argv)
 		perror(argv[optind]);
 		return 2;
 	}
+	if (portcullis != NULL && mkdtemp(workdir) == NULL) {
+		perror("spf_suite: mkdtemp");
+		return 2;
+	}
 	only = argv + optind + 1;
 	nonly = argc - optind - 1;
 	ok = run(fp, argv[optind]);
 	if (fp != stdin)
 		fclose(fp);
-	printf("SPF conformance: %u/%u passed\n", passed, total);
+	if (portcullis != NULL)
+		rmdir(workdir);
+	printf("SPF conformance%s: %u/%u passed\n",
+	       portcullis ? " (portcullis -t)" : "", passed, total);
 	if (!ok)
 		return 2;
 	if (nonly > 0)

@@ -607,10 +607,21 @@ START_TEST(test_second_server)
 	              "%s: got %lld ms, want %lld..%lld", c->label,
 	              (long long)ms, (long long)c->min_ms,
 	              (long long)c->max_ms);
-	if (!c->first_silent && c->want == PCL_DNS_TEMPFAIL)
+	if (!c->first_silent && c->want == PCL_DNS_TEMPFAIL) {
+		char first[32];
+
 		ck_assert_msg(strstr(a->error, "refused") != NULL,
 		              "%s: got error \"%s\", want \"...refused\"",
 		              c->label, a->error);
+		/* the error may be shown to others, the server is for logs */
+		pcl_format(first, sizeof(first), "127.0.0.1:%d", port);
+		ck_assert_msg(strstr(a->error, "127.0.0.1") == NULL,
+		              "%s: error \"%s\" names a server", c->label,
+		              a->error);
+		ck_assert_msg(strcmp(a->server, first) == 0,
+		              "%s: server: got \"%s\", want \"%s\"", c->label,
+		              a->server, first);
+	}
 	pcl_dns_answer_free(a);
 	pcl_dns_free(dns);
 	if (fd >= 0)

@@ -2,16 +2,21 @@
  * check_spf_records - SPF records against fakedns (check_spf): CIDR and
  * IPv6 matching, IPv4-mapped clients, include chains at and over 10
  * terms, void lookups, MX and PTR limits, PTR validation, DNS errors,
- * exp= and redirect=; bad requests, and threads sharing a resolver
+ * exp= and redirect=; bad requests, and threads sharing a resolver;
+ * a temperror's problem names the lookup, never the resolver
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "spf_suite.h"
 #include "util.h"
@@ -374,6 +379,69 @@ START_TEST(test_bad_request)
 }
 END_TEST
 
+/* closed_port - a loopback UDP port nobody listens on (bound, then
+ * closed): a query there is refused at once (ICMP) */
+static int
+closed_port(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+struct problem_case {
+	const char *label;
+	bool then_fakedns; /* a second server: fakedns, after the closed port */
+	const char *sender;
+	const char *want_problem;
+};
+
+static const struct problem_case problem_cases[] = {
+    {"the only server refuses", false, "a@ip4host.test",
+     "TXT lookup of ip4host.test: recv: Connection refused"},
+    {"one refuses, the other is silent", true, "a@timeout.test",
+     "TXT lookup of timeout.test: timeout (recv: Connection refused)"},
+};
+
+/* test_problem_no_server - a temperror's problem (shown in Received-SPF
+ * problem= and in replies) says which lookup failed and how, and never
+ * names our resolver's address and port */
+START_TEST(test_problem_no_server)
+{
+	const struct problem_case *tc = &problem_cases[_i];
+	struct pcl_dns_conf conf = {.timeout_ms = 300, .attempts = 2};
+	struct pcl_spf_response r;
+	struct pcl_dns *dns;
+	char servers[64], closed[32], err[256];
+
+	pcl_format(closed, sizeof(closed), "127.0.0.1:%d", closed_port());
+	pcl_format(servers, sizeof(servers), "%s%s%s", closed,
+	           tc->then_fakedns ? ", " : "",
+	           tc->then_fakedns ? fk->servers : "");
+	conf.servers = servers;
+	dns = pcl_dns_new(&conf, err, sizeof(err));
+	ck_assert_msg(dns != NULL, "%s: dns: %s", tc->label, err);
+	check(dns, client("192.0.2.3", false), tc->sender, H, NULL, &r);
+	ck_assert_msg(r.result == PCL_SPF_TEMPERROR,
+	              "%s: got %s, want temperror", tc->label,
+	              pcl_spf_result_name(r.result));
+	ck_assert_msg(strcmp(r.problem, tc->want_problem) == 0,
+	              "%s: problem: got \"%s\", want \"%s\"", tc->label,
+	              r.problem, tc->want_problem);
+	ck_assert_msg(strstr(r.problem, "127.0.0.1") == NULL,
+	              "%s: problem \"%s\" names the resolver %s", tc->label,
+	              r.problem, closed);
+	pcl_dns_free(dns);
+}
+END_TEST
+
 struct worker {
 	struct pcl_dns *dns;
 	int failures;
@@ -429,6 +497,8 @@ spf_records_tcase(void)
 	tcase_add_checked_fixture(records, records_setup, fixture_teardown);
 	tcase_add_loop_test(records, test_record, 0, N(record_cases));
 	tcase_add_test(records, test_bad_request);
+	tcase_add_loop_test(records, test_problem_no_server, 0,
+	                    N(problem_cases));
 	tcase_add_test(records, test_threads);
 	tcase_set_timeout(records, 30);
 	return records;
