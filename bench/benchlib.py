@@ -57,11 +57,20 @@ class FakeDNS:
         self.addr, port = listen.rsplit(":", 1)
         self.port = int(port)
 
-    def count(self):
-        """how many queries the server has received"""
-        self.proc.stdin.write("count\n")
+    def count(self, name=None):
+        """how many queries the server has received (for name, or
+        every name under ZONE for "*.ZONE")"""
+        self.proc.stdin.write("count %s\n" % name if name else "count\n")
         self.proc.stdin.flush()
         return int(self.proc.stdout.readline())
+
+    def drop(self, name):
+        """never answer name ("*.ZONE": every name under ZONE)"""
+        self.proc.stdin.write("drop %s\n" % name)
+        self.proc.stdin.flush()
+        if self.proc.stdout.readline().strip() != "ok":
+            raise SystemExit("measure.py: fakedns_main refused drop %s"
+                             % name)
 
     def stop(self):
         if self.proc.poll() is not None:

@@ -165,7 +165,8 @@ bench_teardown() {
 # bench_build_fakedns - compile the fake DNS server (bench/dnsbl/fakedns_main.c and the unit tests' fakedns) into $BENCH_WORK
 bench_build_fakedns() {
 	# shellcheck disable=SC2046 # pkg-config's words
-	if ! gcc -O2 -Wall -Wextra -pthread -I"$TOP" -I"$TOP/tests/unit" \
+	# config.h: in the tree, or in the build directory of $PORTCULLIS
+	if ! gcc -O2 -Wall -Wextra -pthread -I"$TOP" -I"$(dirname "$PORTCULLIS")" -I"$TOP/tests/unit" \
 		"$TOP/bench/dnsbl/fakedns_main.c" "$TOP/tests/unit/fakedns.c" \
 		"$TOP/tests/unit/fakedns_knobs.c" "$TOP/tests/unit/fakedns_zone.c" \
 		$(pkg-config --cflags --libs ldns) -o "$BENCH_WORK/fakedns_main"; then

@@ -19,6 +19,7 @@
  *	count           queries received so far, all names
  *	count NAME      queries received for NAME
  *	delay NAME MS   delay NAME ("*": every name without its own knob)
+ *	drop NAME       never answer NAME ("*.ZONE": every name under ZONE)
  *	quit            exit
  *
  * Exit status 0 on a signal, "quit" or end of input; 1 when it cannot
@@ -122,6 +123,9 @@ command(char *line)
 	} else if (strcmp(argv[0], "delay") == 0 && argc == 3 &&
 	           (ms = parse_ms(argv[2])) >= 0) {
 		fakedns_set_delay(argv[1], (unsigned)ms);
+		printf("ok\n");
+	} else if (strcmp(argv[0], "drop") == 0 && argc == 2) {
+		fakedns_set_drop(argv[1]);
 		printf("ok\n");
 	} else if (strcmp(argv[0], "quit") == 0) {
 		printf("ok\n");

@@ -10,7 +10,8 @@
  * up; at dbl_threshold the finding gets dbl_action and a reply in
  * rbl_reply_maps style. IP literals are never sent to a domain list.
  * Errors (timeouts, 127.255.255.x, DBL's 127.0.1.255, ZRD's 127.0.2.255)
- * are not listings and go to dbl_on_error.
+ * are not listings and go to dbl_on_error; so do the lookups of a list
+ * that lib/dns knows to be down (dns_health.c), at once and unasked.
  *
  * The message is kept only when a list judges the body, and only up to
  * dbl_body_max_size bytes; what lies beyond is not scanned (and said so
@@ -164,7 +165,9 @@ add(struct pcl_check_ctx *x, struct round *l, enum pcl_dbl_identity id,
 		q->scope = scope;
 		pcl_copy(q->domain, sizeof(q->domain), domain);
 		pcl_lower(q->domain);
-		q->a_idx = pcl_dns_batch_add(l->batch, name, PCL_DNS_A);
+		q->a_idx = pcl_dns_batch_add_list(l->batch, name, PCL_DNS_A,
+		                                  site->site.zone,
+		                                  site->site.public_name);
 	}
 }
 

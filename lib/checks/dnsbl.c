@@ -11,8 +11,11 @@
  *
  * A site that times out, fails, or answers an error code (Spamhaus's
  * 127.255.255.x) counts as not listed and, unless dnsbl_on_error is
- * accept, adds an on_error finding. What people see names a site by its
- * public name only: the DQS key never leaves the query.
+ * accept, adds an on_error finding. A site that lib/dns knows to be
+ * down (dns_health.c: timeouts in a row) is not asked at all while it
+ * is: its on_error applies at once, traced "list down, not asked", so a
+ * dead list costs no message its deadline. What people see names a site
+ * by its public name only: the DQS key never leaves the query.
  */
 #include "config.h"
 
@@ -99,7 +102,9 @@ start(struct pcl_check_ctx *x, enum pcl_event ev)
 		st->idx[2 * i + 1] = -1; /* TXT: asked once listed */
 		if (!pcl_dnsbl_ip_query(ip, site->zone, name, sizeof(name)))
 			continue; /* traced as an error when collected */
-		st->idx[2 * i] = pcl_dns_batch_add(st->batch, name, PCL_DNS_A);
+		/* a list that is down is not asked: answered at once */
+		st->idx[2 * i] = pcl_dns_batch_add_list(
+		    st->batch, name, PCL_DNS_A, site->zone, site->public_name);
 	}
 	pcl_dns_batch_send(st->batch);
 	st->pending = true;

@@ -161,6 +161,9 @@ struct pcl_conf {
 	long dns_timeout; /* milliseconds */
 	long dns_attempts;
 	long dns_cache_min_ttl, dns_cache_max_ttl, dns_cache_size;
+	long dns_cache_bytes, dns_cache_answer_max;
+	long dns_list_down_after, dns_list_down_window;
+	long dns_list_down_backoff, dns_list_down_backoff_max;
 	struct pcl_dns *dns; /* shared with the previous
 	                        snapshot when the settings agree */
 

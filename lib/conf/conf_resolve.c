@@ -197,6 +197,12 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 	    .cache_min_ttl = (unsigned)c->dns_cache_min_ttl,
 	    .cache_max_ttl = (unsigned)c->dns_cache_max_ttl,
 	    .cache_max_entries = (size_t)c->dns_cache_size,
+	    .cache_max_bytes = (size_t)c->dns_cache_bytes,
+	    .cache_max_answer = (size_t)c->dns_cache_answer_max,
+	    .list_down_after = (unsigned)c->dns_list_down_after,
+	    .list_window = (unsigned)c->dns_list_down_window,
+	    .list_backoff = (unsigned)c->dns_list_down_backoff,
+	    .list_backoff_max = (unsigned)c->dns_list_down_backoff_max,
 	};
 	char err[PCL_ERR_MAX];
 	int line;
@@ -209,6 +215,13 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 		pcl_conf_errs_add(e, where, 0,
 		                  "dns_cache_min_ttl is larger "
 		                  "than dns_cache_max_ttl");
+		return;
+	}
+	if (c->dns_list_down_backoff > c->dns_list_down_backoff_max) {
+		where = key_where(c, "dns_list_down_backoff", &line);
+		pcl_conf_errs_add(e, where, line,
+		                  "dns_list_down_backoff is larger "
+		                  "than dns_list_down_backoff_max");
 		return;
 	}
 	c->dns = pcl_dns_new(&dc, err, sizeof(err));

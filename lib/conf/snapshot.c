@@ -47,9 +47,12 @@ pcl_snapshot_install(struct pcl_conf *c)
 
 	pthread_mutex_lock(&snapshot_lock);
 	old = current;
-	/* A reload keeps the DNS answers learned so far. */
-	if (c && old)
+	/* A reload keeps the DNS answers learned so far, and which DNS
+	 * lists are down. */
+	if (c && old) {
 		pcl_dns_share_cache(c->dns, old->dns);
+		pcl_dns_share_health(c->dns, old->dns);
+	}
 	current = c;
 	pthread_mutex_unlock(&snapshot_lock);
 	pcl_conf_release(old);

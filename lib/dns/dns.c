@@ -4,10 +4,10 @@
  * pcl_dns_new checks the settings and turns the server list (or the
  * nameserver lines of resolv.conf) into socket addresses once, so the
  * query path never parses or resolves anything. The object is
- * immutable after that, except for the cache (its own lock) and the
- * counters (atomics), which is what makes it shareable between
- * threads. The query machinery is in dns_batch.c, the wire format in
- * dns_wire.c, the cache in dns_cache.c.
+ * immutable after that, except for the cache and the list health
+ * (each with its own lock) and the counters (atomics), which is what makes it
+ * shareable between threads. The query machinery is in dns_batch.c, the wire
+ * format in dns_wire.c, the cache in dns_cache.c.
  */
 #include "config.h"
 
@@ -205,6 +205,24 @@ settings_check(struct pcl_dns *dns, const struct pcl_dns_conf *conf, char *err,
 	    conf->cache_min_ttl ? conf->cache_min_ttl : DNS_DEFAULT_MIN_TTL;
 	dns->max_ttl =
 	    conf->cache_max_ttl ? conf->cache_max_ttl : DNS_DEFAULT_MAX_TTL;
+	dns->list_down_after = conf->list_down_after;
+	dns->list_window =
+	    conf->list_window ? conf->list_window : DNS_DEFAULT_LIST_WINDOW;
+	dns->list_backoff =
+	    conf->list_backoff ? conf->list_backoff : DNS_DEFAULT_LIST_BACKOFF;
+	dns->list_backoff_max = conf->list_backoff_max
+	                            ? conf->list_backoff_max
+	                            : DNS_DEFAULT_LIST_BACKOFF_MAX;
+	if (dns->list_backoff > dns->list_backoff_max) {
+		pcl_format(err, errlen, "list back-off %u above its maximum %u",
+		           dns->list_backoff, dns->list_backoff_max);
+		return -1;
+	}
+	if (conf->cache_max_answer > DNS_MSG_MAX) {
+		pcl_format(err, errlen, "cache_max_answer %zu over %d",
+		           conf->cache_max_answer, DNS_MSG_MAX);
+		return -1;
+	}
 	if (dns->timeout_ms > DNS_TIMEOUT_MAX) {
 		pcl_format(err, errlen, "dns timeout %u ms over %u",
 		           dns->timeout_ms, DNS_TIMEOUT_MAX);
@@ -248,11 +266,21 @@ pcl_dns_new(const struct pcl_dns_conf *conf, char *err, size_t errlen)
 	if (rc < 0)
 		goto out;
 	if (conf->cache_max_entries > 0) {
-		made->cache = dns_cache_new(conf->cache_max_entries);
+		made->cache = dns_cache_new(
+		    conf->cache_max_entries,
+		    conf->cache_max_bytes ? conf->cache_max_bytes
+		                          : DNS_DEFAULT_CACHE_BYTES,
+		    conf->cache_max_answer ? conf->cache_max_answer
+		                           : DNS_DEFAULT_CACHE_ANSWER);
 		if (made->cache == NULL) {
 			pcl_copy(err, errlen, "out of memory");
 			goto out;
 		}
+	}
+	made->health = dns_health_new();
+	if (made->health == NULL) {
+		pcl_copy(err, errlen, "out of memory");
+		goto out;
 	}
 	dns = made;
 	made = NULL;
@@ -268,6 +296,7 @@ pcl_dns_free(struct pcl_dns *dns)
 	if (dns == NULL)
 		return;
 	dns_cache_free(dns->cache);
+	dns_health_free(dns->health);
 	free(dns);
 }
 
@@ -277,18 +306,45 @@ pcl_dns_share_cache(struct pcl_dns *to, struct pcl_dns *from)
 {
 	if (to == NULL || from == NULL || to->cache == NULL ||
 	    from->cache == NULL || to->cache == from->cache ||
-	    dns_cache_max(to->cache) != dns_cache_max(from->cache))
+	    !dns_cache_same_bounds(to->cache, from->cache))
 		return;
 	dns_cache_free(to->cache);
 	to->cache = dns_cache_hold(from->cache);
+}
+
+/* pcl_dns_share_health - let a new resolver use an older one's list
+ * health; its own settings apply to it from now on */
+void
+pcl_dns_share_health(struct pcl_dns *to, struct pcl_dns *from)
+{
+	if (to == NULL || from == NULL || to->health == from->health)
+		return;
+	dns_health_free(to->health);
+	to->health = dns_health_hold(from->health);
+}
+
+/* pcl_dns_list_down - is the list of zone marked down */
+bool
+pcl_dns_list_down(struct pcl_dns *dns, const char *zone)
+{
+	char norm[PCL_DOMAIN_MAX + 1];
+	char err[64];
+
+	if (dns == NULL || zone == NULL ||
+	    dns_name_normalize(zone, norm, err, sizeof(err)) < 0)
+		return false;
+	return dns_health_is_down(dns->health, norm);
 }
 
 /* pcl_dns_set_clock - pin the cache clock (NULL: the real one) */
 void
 pcl_dns_set_clock(struct pcl_dns *dns, time_t (*now)(void))
 {
-	if (dns != NULL && dns->cache != NULL)
+	if (dns == NULL)
+		return;
+	if (dns->cache != NULL)
 		dns_cache_set_clock(dns->cache, now);
+	dns_health_set_clock(dns->health, now);
 }
 
 /* pcl_dns_cache_flush - forget every cached answer */
@@ -310,6 +366,11 @@ pcl_dns_stats(struct pcl_dns *dns, struct pcl_dns_stats *out)
 	out->cache_hits = atomic_load(&dns->cache_hits);
 	out->cache_misses = atomic_load(&dns->cache_misses);
 	out->mismatched = atomic_load(&dns->mismatched);
+	out->lists_skipped = atomic_load(&dns->lists_skipped);
+	out->probes_sent = atomic_load(&dns->probes_sent);
+	if (dns->cache != NULL)
+		dns_cache_usage(dns->cache, &out->cache_entries,
+		                &out->cache_bytes);
 }
 
 /* pcl_dns_servers_format - the servers in use, comma separated */

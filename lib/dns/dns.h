@@ -18,7 +18,20 @@
  * size-bounded cache, for their TTL clamped to cache_min_ttl ..
  * cache_max_ttl (postscreen's 60 s .. 1 h by default); NXDOMAIN and
  * NODATA are cached too (RFC 2308: the SOA minimum, clamped the same
- * way). Temporary failures are never cached.
+ * way). Temporary failures are never cached. The cache is bounded by
+ * entries and by bytes, and a reply over cache_max_answer bytes is used
+ * but not kept (dns_cache.c).
+ *
+ * DNS list health: a lookup added with pcl_dns_batch_add_list names the
+ * list zone it belongs to. Fresh timeouts and SERVFAILs are remembered
+ * per zone; after list_down_after of them in a row (none more than
+ * list_window apart) the list is down: its lookups are answered at once
+ * with TEMPFAIL and list_down set, without a query, and the caller
+ * applies its on_error; one probe goes out after list_backoff seconds,
+ * doubling (up to list_backoff_max) while probes fail; an answer brings
+ * the list up. A WARNING log line marks each change, with the list's
+ * public name only (dns_health.c). pcl_dns_share_health carries this
+ * over a reload.
  *
  * Thread safety: a struct pcl_dns is shared by all threads; a batch
  * belongs to one session at a time.
@@ -75,6 +88,7 @@ struct pcl_dns_answer {
 	int rcode;    /* the DNS RCODE, -1 when no reply */
 	uint32_t ttl; /* the (clamped) time it is cached for */
 	bool from_cache;
+	bool list_down; /* not asked: its list is down (add_list) */
 	int type;
 	size_t count;
 	struct pcl_dns_rr *rrs; /* count records of type, in reply order */
@@ -94,21 +108,29 @@ struct pcl_dns_answer {
 };
 
 struct pcl_dns_conf {
-	const char *servers;      /* "host", "host:port", "[v6]:port", list;
-	                             "" or NULL: nameserver lines of
-	                             resolv_conf, else 127.0.0.1 (libc) */
-	const char *resolv_conf;  /* default "/etc/resolv.conf" */
-	unsigned timeout_ms;      /* whole lookup deadline, default 5000 */
-	unsigned attempts;        /* sends per query over the servers, ≥ 1,
-	                             default 2 */
-	unsigned cache_min_ttl;   /* seconds, default 60 */
-	unsigned cache_max_ttl;   /* seconds, default 3600 */
-	size_t cache_max_entries; /* 0 = no cache; default 10000 */
+	const char *servers;       /* "host", "host:port", "[v6]:port", list;
+	                              "" or NULL: nameserver lines of
+	                              resolv_conf, else 127.0.0.1 (libc) */
+	const char *resolv_conf;   /* default "/etc/resolv.conf" */
+	unsigned timeout_ms;       /* whole lookup deadline, default 5000 */
+	unsigned attempts;         /* sends per query over the servers, ≥ 1,
+	                              default 2 */
+	unsigned cache_min_ttl;    /* seconds, default 60 */
+	unsigned cache_max_ttl;    /* seconds, default 3600 */
+	size_t cache_max_entries;  /* 0 = no cache; default 10000 */
+	size_t cache_max_bytes;    /* default 32 MiB */
+	size_t cache_max_answer;   /* bytes of a reply kept, default 16384 */
+	unsigned list_down_after;  /* failures in a row; 0: never down */
+	unsigned list_window;      /* seconds between them, default 60 */
+	unsigned list_backoff;     /* first back-off, seconds, default 30 */
+	unsigned list_backoff_max; /* longest back-off, default 600 */
 };
-/* In timeout_ms, attempts, cache_min_ttl and cache_max_ttl, 0 means
- * the default; in cache_max_entries it turns the cache off. Limits:
- * timeout_ms ≤ 600000, attempts ≤ 16, cache_min_ttl ≤ cache_max_ttl,
- * at most 8 servers. */
+/* In timeout_ms, attempts, cache_min_ttl, cache_max_ttl,
+ * cache_max_bytes, cache_max_answer and the list_window and backoffs, 0
+ * means the default; in cache_max_entries it turns the cache off, in
+ * list_down_after the list health. Limits: timeout_ms ≤ 600000,
+ * attempts ≤ 16, cache_min_ttl ≤ cache_max_ttl, cache_max_answer ≤
+ * 65535, list_backoff ≤ list_backoff_max, at most 8 servers. */
 
 struct pcl_dns;
 
@@ -123,14 +145,21 @@ void pcl_dns_free(struct pcl_dns *dns);
  * tests; returns how many there are */
 size_t pcl_dns_servers_format(const struct pcl_dns *dns, char *buf, size_t len);
 
-/* pcl_dns_set_clock - tests pin the clock the cache uses (NULL: the
- * real monotonic clock, in seconds) */
+/* pcl_dns_set_clock - tests pin the clock the cache and the list
+ * health use (NULL: the real monotonic clock, in seconds) */
 void pcl_dns_set_clock(struct pcl_dns *dns, time_t (*now)(void));
 
 /* pcl_dns_share_cache - make to (a new resolver, not yet in use) share
  * from's cache, when both cache the same number of entries: a reload
  * keeps what the daemon learned. The cache lives while either does. */
 void pcl_dns_share_cache(struct pcl_dns *to, struct pcl_dns *from);
+
+/* pcl_dns_share_health - make to (a new resolver, not yet in use)
+ * share from's list health: a reload keeps the lists known down */
+void pcl_dns_share_health(struct pcl_dns *to, struct pcl_dns *from);
+
+/* pcl_dns_list_down - is the list of this zone marked down */
+bool pcl_dns_list_down(struct pcl_dns *dns, const char *zone);
 
 /* pcl_dns_cache_flush - forget every cached answer */
 void pcl_dns_cache_flush(struct pcl_dns *dns);
@@ -140,7 +169,11 @@ struct pcl_dns_stats {
 	uint64_t queries_sent; /* datagrams and TCP queries sent */
 	uint64_t cache_hits;
 	uint64_t cache_misses;
-	uint64_t mismatched; /* replies dropped: ID/question mismatch */
+	uint64_t mismatched;    /* replies dropped: ID/question mismatch */
+	uint64_t lists_skipped; /* lookups not sent: their list down */
+	uint64_t probes_sent;   /* lookups sent to a down list */
+	size_t cache_entries;   /* in the cache now */
+	size_t cache_bytes;
 };
 void pcl_dns_stats(struct pcl_dns *dns, struct pcl_dns_stats *out);
 
@@ -154,6 +187,14 @@ struct pcl_dns_batch *pcl_dns_batch_new(struct pcl_dns *dns);
  * domain name (empty label, label over 63, name over 253, bad bytes)
  * is answered PERMFAIL at once without a query. */
 int pcl_dns_batch_add(struct pcl_dns_batch *b, const char *name, int type);
+
+/* pcl_dns_batch_add_list - pcl_dns_batch_add for a lookup in the DNS
+ * list zone (DQS key and all) that public_name names in log lines; its
+ * answers count for the list's health, and while the list is down the
+ * lookup is answered at once (TEMPFAIL, list_down) unless it is the
+ * probe. Both strings must outlive the batch. */
+int pcl_dns_batch_add_list(struct pcl_dns_batch *b, const char *name, int type,
+                           const char *zone, const char *public_name);
 
 /* pcl_dns_batch_send - answer what the cache knows, send the rest now;
  * the deadline starts here. Queries added later are sent by the next

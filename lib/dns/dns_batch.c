@@ -15,6 +15,13 @@
  * is asked again over TCP from the same server within the same
  * deadline. All sockets of a batch are awaited in one poll().
  *
+ * A lookup of a DNS list (pcl_dns_batch_add_list) also asks the list
+ * health (dns_health.c) before it goes out, after the cache: a cached
+ * answer is served even while the list is down. Its fresh outcome is
+ * reported once: an answer, a temporary failure (all tries failed, or
+ * the deadline passed), or nothing (a local failure, a batch freed
+ * before the end), in which case a probe gives its turn back.
+ *
  * Sockets are only ever opened between two polls, never while the
  * results of one are handled, so an fd number seen in a poll result
  * still means the socket it meant when the poll began.
@@ -63,6 +70,12 @@ struct dns_query {
 	char lasterr[96]; /* why the last try failed, naming no server */
 	char lastserver[PCL_DNS_SERVER_TEXT_MAX]; /* and where */
 	int lastrcode;
+	struct {
+		bool tracked; /* a list lookup not reported yet */
+		bool probe;   /* sent to a down list to see if it is back */
+		char zone[PCL_DOMAIN_MAX + 1]; /* normalised */
+		const char *shown;             /* the public name */
+	} list;
 	struct pcl_dns_answer ans;
 };
 
@@ -161,6 +174,27 @@ query_fail(struct dns_query *q, enum pcl_dns_status status, int rcode,
 	query_done(q);
 }
 
+enum list_outcome { LIST_ANSWER, LIST_FAILURE, LIST_NOTHING };
+
+/* list_note - report the fresh outcome of a list lookup, once; why is
+ * a short reason of ours ("timeout", an RCODE name), never a server's
+ * text */
+static void
+list_note(struct pcl_dns *dns, struct dns_query *q, enum list_outcome what,
+          const char *why)
+{
+	if (!q->list.tracked)
+		return;
+	q->list.tracked = false;
+	if (what == LIST_NOTHING) {
+		if (q->list.probe)
+			dns_health_abandon(dns->health, q->list.zone);
+		return;
+	}
+	dns_health_report(dns->health, dns, q->list.zone, q->list.shown,
+	                  what == LIST_ANSWER, why, q->list.probe);
+}
+
 /* pcl_dns_batch_new - an empty batch; NULL out of memory */
 struct pcl_dns_batch *
 pcl_dns_batch_new(struct pcl_dns *dns)
@@ -216,6 +250,27 @@ pcl_dns_batch_add(struct pcl_dns_batch *b, const char *name, int type)
 	return (int)b->n++;
 }
 
+/* pcl_dns_batch_add_list - queue a lookup of a DNS list */
+int
+pcl_dns_batch_add_list(struct pcl_dns_batch *b, const char *name, int type,
+                       const char *zone, const char *public_name)
+{
+	int i = pcl_dns_batch_add(b, name, type);
+	struct dns_query *q;
+	char err[64];
+
+	if (i < 0 || zone == NULL)
+		return i;
+	q = b->q[i];
+	/* a bad name was answered already; a bad zone goes untracked */
+	if (q->state != Q_NEW ||
+	    dns_name_normalize(zone, q->list.zone, err, sizeof(err)) < 0)
+		return i;
+	q->list.tracked = true;
+	q->list.shown = public_name ? public_name : "?";
+	return i;
+}
+
 /* query_try - send the next try of q to the next server */
 static void
 query_try(struct pcl_dns *dns, struct dns_query *q, int64_t now)
@@ -253,6 +308,34 @@ query_try(struct pcl_dns *dns, struct dns_query *q, int64_t now)
 	dns_count(&dns->queries_sent);
 }
 
+/* list_gate - may list lookup q go out; false when its list is down
+ * (q is then answered) */
+static bool
+list_gate(struct pcl_dns *dns, struct dns_query *q)
+{
+	unsigned retry_in = 0;
+	char why[96];
+
+	switch (dns_health_gate(dns->health, dns, q->list.zone, &retry_in)) {
+	case DNS_GATE_SEND:
+		break;
+	case DNS_GATE_PROBE:
+		q->list.probe = true;
+		dns_count(&dns->probes_sent);
+		break;
+	case DNS_GATE_SKIP:
+		dns_count(&dns->lists_skipped);
+		q->list.tracked = false;
+		q->ans.list_down = true;
+		pcl_format(why, sizeof(why),
+		           "list down, not asked (next probe in %us)",
+		           retry_in);
+		query_fail(q, PCL_DNS_TEMPFAIL, -1, why);
+		return false;
+	}
+	return true;
+}
+
 /* query_start - answer q from the cache, or build it and send it */
 static void
 query_start(struct pcl_dns *dns, struct dns_query *q, int64_t now)
@@ -274,19 +357,24 @@ query_start(struct pcl_dns *dns, struct dns_query *q, int64_t now)
 			q->ans.from_cache = true;
 			if (q->ans.status != PCL_DNS_TEMPFAIL)
 				q->ans.ttl = left;
+			list_note(dns, q, LIST_NOTHING, NULL);
 			query_done(q);
 			return;
 		}
 		dns_count(&dns->cache_misses);
 	}
+	if (q->list.tracked && !list_gate(dns, q))
+		return;
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
 		pcl_format(q->lasterr, sizeof(q->lasterr), "getrandom: %s",
 		           strerror_r(errno, ebuf, sizeof(ebuf)));
+		list_note(dns, q, LIST_NOTHING, NULL);
 		query_fail(q, PCL_DNS_TEMPFAIL, -1, q->lasterr);
 		return;
 	}
 	if (dns_query_build(q->name, q->type, id, &q->query, &q->querylen) <
 	    0) {
+		list_note(dns, q, LIST_NOTHING, NULL);
 		query_fail(q, PCL_DNS_TEMPFAIL, -1, "out of memory");
 		return;
 	}
@@ -373,6 +461,15 @@ reply_received(struct pcl_dns *dns, struct dns_query *q, size_t s,
 	     q->ans.status == PCL_DNS_NODATA))
 		dns_cache_put(dns->cache, q->name, q->type, buf, len,
 		              q->ans.ttl);
+	if (q->ans.status == PCL_DNS_TEMPFAIL && rcode != DNS_NOERROR)
+		list_note(dns, q, LIST_FAILURE,
+		          dns_rcode_name(rcode, rbuf, sizeof(rbuf)));
+	else if (q->ans.status == PCL_DNS_FOUND ||
+	         q->ans.status == PCL_DNS_NXDOMAIN ||
+	         q->ans.status == PCL_DNS_NODATA)
+		list_note(dns, q, LIST_ANSWER, NULL);
+	else
+		list_note(dns, q, LIST_NOTHING, NULL);
 	query_done(q);
 }
 
@@ -528,18 +625,28 @@ query_turn(struct pcl_dns *dns, struct dns_query *q, int64_t now)
 		query_try(dns, q, now);
 	for (size_t s = 0; s < dns->nservers; s++)
 		open = open || q->udp[s] >= 0;
-	if (!open && q->tcp.step == TCP_IDLE && q->tries >= dns->attempts)
+	if (!open && q->tcp.step == TCP_IDLE && q->tries >= dns->attempts) {
+		char rbuf[16];
+
+		list_note(dns, q, LIST_FAILURE,
+		          q->lastrcode >= 0
+		              ? dns_rcode_name(q->lastrcode, rbuf, sizeof(rbuf))
+		              : "no answer");
 		query_fail(q, PCL_DNS_TEMPFAIL, q->lastrcode,
 		           q->lasterr[0] ? q->lasterr : "no server answered");
+	}
 }
 
 /* batch_fail - end every active query of b with the same reason */
 static void
 batch_fail(struct pcl_dns_batch *b, const char *why)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (b->q[i]->state == Q_ACTIVE)
-			query_fail(b->q[i], PCL_DNS_TEMPFAIL, -1, why);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->q[i]->state != Q_ACTIVE)
+			continue;
+		list_note(b->dns, b->q[i], LIST_NOTHING, NULL);
+		query_fail(b->q[i], PCL_DNS_TEMPFAIL, -1, why);
+	}
 }
 
 /* batch_poll_set - the pollfds of the active queries and the time to
@@ -612,6 +719,7 @@ batch_expire(struct pcl_dns_batch *b, int64_t now)
 			           q->lasterr);
 		else
 			pcl_copy(why, sizeof(why), "timeout");
+		list_note(b->dns, q, LIST_FAILURE, "timeout");
 		query_fail(q, PCL_DNS_TEMPFAIL, q->lastrcode, why);
 	}
 }
@@ -707,6 +815,7 @@ pcl_dns_batch_free(struct pcl_dns_batch *b)
 	if (b == NULL)
 		return;
 	for (size_t i = 0; i < b->n; i++) {
+		list_note(b->dns, b->q[i], LIST_NOTHING, NULL);
 		query_done(b->q[i]);
 		dns_answer_clear(&b->q[i]->ans);
 		free(b->q[i]);

@@ -3,10 +3,18 @@
  *
  * A hash table of reply bytes, guarded by one mutex, with a list in
  * least-recently-used order: when the table is full the entry unused
- * for longest goes. Entries hold the raw reply, not a decoded answer,
- * so a hit can hand libopendkim the wire form and the decoder is the
- * same for fresh and cached answers. Names arrive normalised (lower
- * case, no trailing dot) from dns_name_normalize.
+ * for longest goes.
+ *
+ * Two budgets bound it, because a sender chooses much of what fills it
+ * (DKIM selectors, SPF include chains of their own domains): a number
+ * of entries and a number of bytes (each entry's struct, name and
+ * reply). A new entry evicts from the old end until both hold. A reply
+ * over max_answer bytes (TCP allows 64 KiB) is used but not cached, so
+ * one huge TXT cannot push out hundreds of ordinary answers; ordinary
+ * DNSBL, SPF and DKIM replies are well under a kilobyte or two. Entries hold
+ * the raw reply, not a decoded answer, so a hit can hand libopendkim the wire
+ * form and the decoder is the same for fresh and cached answers. Names arrive
+ * normalised (lower case, no trailing dot) from dns_name_normalize.
  *
  * The lock covers only table work and one memcpy; no I/O is done while
  * it is held.
@@ -44,6 +52,9 @@ struct dns_cache {
 	size_t nbuckets; /* a power of two */
 	size_t count;
 	size_t max;
+	size_t bytes;      /* what the entries cost, entry_cost each */
+	size_t max_bytes;  /* at most this */
+	size_t max_answer; /* a longer reply is not cached */
 	struct cache_entry *newest;
 	struct cache_entry *oldest;
 };
@@ -78,9 +89,16 @@ cache_hash(const struct dns_cache *c, const char *name, int type)
 	return h;
 }
 
-/* dns_cache_new - an empty cache of at most max_entries; NULL no mem */
+/* entry_cost - the bytes an entry counts against the budget */
+static size_t
+entry_cost(size_t namelen, size_t wirelen)
+{
+	return sizeof(struct cache_entry) + namelen + 1 + wirelen;
+}
+
+/* dns_cache_new - an empty cache within both budgets; NULL no mem */
 struct dns_cache *
-dns_cache_new(size_t max_entries)
+dns_cache_new(size_t max_entries, size_t max_bytes, size_t max_answer)
 {
 	struct dns_cache *c = calloc(1, sizeof(*c));
 
@@ -88,6 +106,8 @@ dns_cache_new(size_t max_entries)
 		return NULL;
 	atomic_init(&c->refs, 1);
 	c->max = max_entries;
+	c->max_bytes = max_bytes;
+	c->max_answer = max_answer;
 	c->nbuckets = 16;
 	while (c->nbuckets < max_entries && c->nbuckets < CACHE_BUCKETS_MAX)
 		c->nbuckets <<= 1;
@@ -129,6 +149,7 @@ entry_unlink(struct dns_cache *c, struct cache_entry *e)
 	*pp = e->hnext;
 	lru_remove(c, e);
 	c->count--;
+	c->bytes -= entry_cost(strlen(e->name), e->wirelen);
 }
 
 /* entry_free - release an unlinked entry */
@@ -199,11 +220,22 @@ dns_cache_hold(struct dns_cache *c)
 	return c;
 }
 
-/* dns_cache_max - the entry bound c was made with */
-size_t
-dns_cache_max(const struct dns_cache *c)
+/* dns_cache_same_bounds - were a and b made with the same limits */
+bool
+dns_cache_same_bounds(const struct dns_cache *a, const struct dns_cache *b)
 {
-	return c->max;
+	return a->max == b->max && a->max_bytes == b->max_bytes &&
+	       a->max_answer == b->max_answer;
+}
+
+/* dns_cache_usage - entries and bytes in use */
+void
+dns_cache_usage(struct dns_cache *c, size_t *entries, size_t *bytes)
+{
+	pthread_mutex_lock(&c->lock);
+	*entries = c->count;
+	*bytes = c->bytes;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* dns_cache_set_clock - pin the clock (tests) */
@@ -252,10 +284,13 @@ dns_cache_put(struct dns_cache *c, const char *name, int type,
               const unsigned char *wire, size_t wirelen, uint32_t ttl)
 {
 	size_t namelen = strlen(name);
+	size_t cost = entry_cost(namelen, wirelen);
 	struct cache_entry *e;
+	struct cache_entry *gone = NULL; /* evicted, freed after unlock */
 	struct cache_entry *old;
 
-	if (ttl == 0 || c->max == 0)
+	if (ttl == 0 || c->max == 0 || wirelen > c->max_answer ||
+	    cost > c->max_bytes)
 		return;
 	/* allocate before locking: the lock is held for table work only */
 	e = malloc(sizeof(*e) + namelen + 1);
@@ -275,15 +310,26 @@ dns_cache_put(struct dns_cache *c, const char *name, int type,
 	pthread_mutex_lock(&c->lock);
 	e->expires = cache_now(c) + (time_t)ttl;
 	old = entry_find(c, name, type, e->hash);
-	if (old != NULL)
+	if (old != NULL) {
 		entry_unlink(c, old);
-	else if (c->count >= c->max && (old = c->oldest) != NULL)
+		old->hnext = gone;
+		gone = old;
+	}
+	while ((c->count >= c->max || c->bytes + cost > c->max_bytes) &&
+	       (old = c->oldest) != NULL) {
 		entry_unlink(c, old);
+		old->hnext = gone;
+		gone = old;
+	}
 	e->hnext = c->buckets[e->hash & (c->nbuckets - 1)];
 	c->buckets[e->hash & (c->nbuckets - 1)] = e;
 	entry_make_newest(c, e);
 	c->count++;
+	c->bytes += cost;
 	pthread_mutex_unlock(&c->lock);
-	if (old != NULL)
-		entry_free(old);
+	while (gone != NULL) {
+		old = gone->hnext;
+		entry_free(gone);
+		gone = old;
+	}
 }

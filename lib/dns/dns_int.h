@@ -6,6 +6,7 @@
  * dns_batch.c batches: sockets, poll loop, retries, TCP fallback
  * dns_wire.c  the ldns side: names, queries, reply matching, decoding
  * dns_cache.c the shared (name, type) cache of reply bytes
+ * dns_health.c which DNS lists answer: down, back-off, probes
  */
 #ifndef PCL_DNS_INT_H
 #define PCL_DNS_INT_H
@@ -24,6 +25,11 @@
 #define DNS_DEFAULT_ATTEMPTS 2
 #define DNS_DEFAULT_MIN_TTL 60
 #define DNS_DEFAULT_MAX_TTL 3600
+#define DNS_DEFAULT_CACHE_BYTES ((size_t)32 << 20)
+#define DNS_DEFAULT_CACHE_ANSWER 16384
+#define DNS_DEFAULT_LIST_WINDOW 60
+#define DNS_DEFAULT_LIST_BACKOFF 30
+#define DNS_DEFAULT_LIST_BACKOFF_MAX 600
 #define DNS_MSG_MAX 65535 /* largest DNS message (TCP length field) */
 #define DNS_HEADER 12
 #define DNS_CNAME_HOPS 16 /* longest CNAME chain followed in a reply */
@@ -44,7 +50,12 @@ struct dns_server {
 
 struct dns_cache;
 struct dns_cache *dns_cache_hold(struct dns_cache *c);
-size_t dns_cache_max(const struct dns_cache *c);
+
+/* dns_cache_same_bounds - were a and b made with the same limits */
+bool dns_cache_same_bounds(const struct dns_cache *a,
+                           const struct dns_cache *b);
+
+struct dns_health;
 
 struct pcl_dns {
 	struct dns_server servers[DNS_SERVERS_MAX];
@@ -54,10 +65,17 @@ struct pcl_dns {
 	unsigned min_ttl;
 	unsigned max_ttl;
 	struct dns_cache *cache; /* NULL: caching is off */
+	struct dns_health *health;
+	unsigned list_down_after; /* 0: lists are never marked down */
+	unsigned list_window;     /* seconds */
+	unsigned list_backoff;
+	unsigned list_backoff_max;
 	atomic_uint_fast64_t queries_sent;
 	atomic_uint_fast64_t cache_hits;
 	atomic_uint_fast64_t cache_misses;
 	atomic_uint_fast64_t mismatched;
+	atomic_uint_fast64_t lists_skipped;
+	atomic_uint_fast64_t probes_sent;
 };
 
 /* dns_count - bump one counter of dns (relaxed: only totals matter) */
@@ -115,7 +133,11 @@ void dns_answer_fail(struct pcl_dns_answer *a, enum pcl_dns_status status,
 
 /* dns_cache.c */
 
-struct dns_cache *dns_cache_new(size_t max_entries);
+/* dns_cache_new - an empty cache of at most max_entries entries and
+ * max_bytes bytes (entries, names and replies); a reply over
+ * max_answer bytes is not cached; NULL out of memory */
+struct dns_cache *dns_cache_new(size_t max_entries, size_t max_bytes,
+                                size_t max_answer);
 void dns_cache_free(struct dns_cache *c);
 void dns_cache_set_clock(struct dns_cache *c, time_t (*now)(void));
 void dns_cache_flush(struct dns_cache *c);
@@ -128,5 +150,39 @@ int dns_cache_get(struct dns_cache *c, const char *name, int type,
 /* dns_cache_put - remember a reply for ttl seconds (0: not at all) */
 void dns_cache_put(struct dns_cache *c, const char *name, int type,
                    const unsigned char *wire, size_t wirelen, uint32_t ttl);
+
+/* dns_cache_usage - entries and bytes in use (tests, stats) */
+void dns_cache_usage(struct dns_cache *c, size_t *entries, size_t *bytes);
+
+/* dns_health.c */
+
+enum dns_gate {
+	DNS_GATE_SEND,  /* the list is up: send */
+	DNS_GATE_PROBE, /* down, and this lookup is its probe: send */
+	DNS_GATE_SKIP,  /* down: do not send */
+};
+
+struct dns_health *dns_health_new(void);
+void dns_health_free(struct dns_health *h);
+struct dns_health *dns_health_hold(struct dns_health *h);
+void dns_health_set_clock(struct dns_health *h, time_t (*now)(void));
+
+/* dns_health_gate - may a lookup for zone (normalised) go out now; for
+ * SKIP, *retry_in is the seconds until the next probe may go */
+enum dns_gate dns_health_gate(struct dns_health *h, const struct pcl_dns *dns,
+                              const char *zone, unsigned *retry_in);
+
+/* dns_health_report - a fresh answer for zone: ok, or a temporary
+ * failure for the short reason why; probe when the gate said PROBE.
+ * shown is the list's public name for the log lines. */
+void dns_health_report(struct dns_health *h, const struct pcl_dns *dns,
+                       const char *zone, const char *shown, bool ok,
+                       const char *why, bool probe);
+
+/* dns_health_abandon - a probe will never be reported */
+void dns_health_abandon(struct dns_health *h, const char *zone);
+
+/* dns_health_is_down - is zone marked down */
+bool dns_health_is_down(struct dns_health *h, const char *zone);
 
 #endif

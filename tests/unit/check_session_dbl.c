@@ -236,10 +236,47 @@ START_TEST(test_empty_chunks)
 	pcl_session_body(s, (const unsigned char *)"", 0);
 	pcl_session_body(s, (const unsigned char *)body, strlen(body));
 	pcl_session_body(s, (const unsigned char *)"", 0);
-		pcl_session_eom(s, &d);
+	pcl_session_eom(s, &d);
 	/* without a header the first line is read as one: not a URL */
 	ck_assert_int_eq(d.action, PCL_ACT_ACCEPT);
 	pcl_session_free(s);
+}
+END_TEST
+
+/* A domain list that is down is not asked; dbl_on_error applies at
+ * once, traced as such. */
+START_TEST(test_list_down)
+{
+	struct pcl_conf *c = load("dbl_sites = deaddbl.test\n"
+	                          "dns_list_down_after = 2\n"
+	                          "dbl_on_error = tempfail");
+	struct pcl_session *s;
+	struct pcl_decision d;
+	const char *helos[] = {"a.example.net", "b.example.net",
+	                       "c.example.net"};
+	bool traced = false;
+
+	fakedns_set_servfail("*.deaddbl.test");
+	for (int i = 0; i < 3; i++) {
+		s = pcl_session_new(c);
+		pcl_session_connect(s, "192.0.2.30", NULL, 25, NULL, &d);
+		pcl_session_helo(s, helos[i], &d);
+		pcl_session_mail(s, "a@example.net", NULL, &d);
+		pcl_session_rcpt(s, "b@example.org", &d);
+		ck_assert_msg(d.action == PCL_ACT_TEMPFAIL,
+		              "session %d: got %s, want tempfail", i,
+		              pcl_action_name(d.action));
+		for (size_t k = 0; i == 2 && k < pcl_session_trace_count(s);
+		     k++)
+			traced = traced ||
+			         strstr(pcl_session_trace_get(s, k)->detail,
+			                "list down, not asked") != NULL;
+		pcl_session_free(s);
+	}
+	ck_assert_msg(traced, "no trace line says the list is down");
+	/* the first session's HELO and sender lookups fail: down; then none */
+	ck_assert_uint_eq(fakedns_queries("*.deaddbl.test"), 2);
+	pcl_conf_release(c);
 }
 END_TEST
 
@@ -254,6 +291,7 @@ main(void)
 	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_literals_never_sent);
 	tcase_add_test(tc, test_empty_chunks);
+	tcase_add_test(tc, test_list_down);
 	tcase_add_loop_test(tc, test_report_to_abuse, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);

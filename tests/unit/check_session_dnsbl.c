@@ -364,6 +364,50 @@ START_TEST(test_exceptions)
 }
 END_TEST
 
+/* trace_has - does a trace line of s contain needle */
+static bool
+trace_has(struct pcl_session *s, const char *needle)
+{
+	for (size_t i = 0; i < pcl_session_trace_count(s); i++)
+		if (strstr(pcl_session_trace_get(s, i)->detail, needle))
+			return true;
+	return false;
+}
+
+/* A list that failed dns_list_down_after times in a row is down: the
+ * next client's lookup is not sent, and dnsbl_on_error applies at once
+ * (accept, then tempfail), traced as such; the other list is still
+ * asked and still decides. */
+START_TEST(test_list_down)
+{
+	struct pcl_conf *c = load(_i == 0 ? "dnsbl_sites = dead.test bl.test\n"
+	                                    "dns_list_down_after = 2\n"
+	                                    "dnsbl_on_error = accept"
+	                                  : "dnsbl_sites = dead.test bl.test\n"
+	                                    "dns_list_down_after = 2\n"
+	                                    "dnsbl_on_error = tempfail");
+	enum pcl_action want = _i == 0 ? PCL_ACT_ACCEPT : PCL_ACT_TEMPFAIL;
+	struct pcl_session *s;
+	struct pcl_decision d;
+
+	fakedns_set_servfail("*.dead.test");
+	run(c, "192.0.2.20", NULL);
+	run(c, "192.0.2.21", NULL);
+	ck_assert_uint_eq(fakedns_queries("*.dead.test"), 2);
+	d = run(c, "192.0.2.22", &s);
+	ck_assert_msg(d.action == want, "down: got %s, want %s",
+	              pcl_action_name(d.action), pcl_action_name(want));
+	ck_assert_msg(trace_has(s, "dead.test: list down, not asked"),
+	              "no trace line says the list is down");
+	ck_assert_uint_eq(fakedns_queries("*.dead.test"), 2);
+	ck_assert_uint_eq(fakedns_queries("22.2.0.192.bl.test"), 1);
+	pcl_session_free(s);
+	d = run(c, "192.0.2.2", NULL); /* listed on the list that is up */
+	ck_assert_int_eq(d.action, PCL_ACT_REJECT);
+	pcl_conf_release(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -379,6 +423,7 @@ main(void)
 	tcase_add_test(tc, test_txt_early);
 	tcase_add_test(tc, test_key_never_shown);
 	tcase_add_test(tc, test_exceptions);
+	tcase_add_loop_test(tc, test_list_down, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
 	return conf_fixture_run(su, dir);

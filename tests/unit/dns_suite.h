@@ -5,6 +5,7 @@
  *
  * check_dns.c       lookups, failures, timing, names, batches; main()
  * check_dns_cache.c the cache, settings and server lists, threads
+ * check_dns_health.c DNS list health, the cache's byte budget
  */
 #ifndef DNS_SUITE_H
 #define DNS_SUITE_H
@@ -56,5 +57,6 @@ time_t pinned_now(void);
 TCase *dns_cache_tcase(void);
 TCase *dns_conf_tcase(void);
 TCase *dns_threads_tcase(void);
+TCase *dns_health_tcase(void);
 
 #endif

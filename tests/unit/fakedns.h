@@ -10,8 +10,10 @@
  * SOA) for one that does not. UDP replies over 512 bytes are truncated
  * (TC, question only) and the client must ask again over TCP.
  *
- * Knobs, per query name (lower case, trailing dot optional; "*" means
- * every name without a knob of its own), make it misbehave on purpose.
+ * Knobs, per query name (lower case, trailing dot optional; "*.zone"
+ * means every name under zone without a knob of its own, the longest
+ * zone winning; "*" every name without either), make it misbehave on
+ * purpose; fakedns_queries("*.zone") counts the queries under zone.
  *
  * Use: start it in a checked fixture (tcase_add_checked_fixture), so
  * that in fork mode the server thread, its knobs and its counters live
@@ -38,8 +40,9 @@
 #include <stdbool.h>
 
 struct fakedns {
-	int port;         /* UDP and TCP, on 127.0.0.1 (or fakedns_start_at's) */
-	char servers[32]; /* "127.0.0.1:PORT" (or "ADDR:PORT"), for pcl_dns_conf */
+	int port; /* UDP and TCP, on 127.0.0.1 (or fakedns_start_at's) */
+	char servers[32]; /* "127.0.0.1:PORT" (or "ADDR:PORT"), for pcl_dns_conf
+	                   */
 };
 
 /* fakedns_start - parse zone_text and serve it; NULL (with the reason

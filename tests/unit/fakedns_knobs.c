@@ -1,8 +1,9 @@
 /*
  * fakedns_knobs - the knobs and query counters of fakedns
  *
- * A knob per normalised query name ("*": every name without one of its
- * own) says how to misbehave; the server thread reads a copy of it per
+ * A knob per normalised query name ("*.zone": every name under zone
+ * without one of its own; "*": every name without either) says how to
+ * misbehave; the server thread reads a copy of it per
  * query while counting the query. Knobs and counters are shared with
  * the test thread under one mutex.
  */
@@ -239,23 +240,60 @@ fakedns_reset(void)
 	pthread_mutex_unlock(&kn.lock);
 }
 
+/* knob_set - does k say to misbehave at all */
+static bool
+knob_set(const struct knob *k)
+{
+	return k->delay_ms || k->drop || k->drop_empty || k->truncate ||
+	       k->tcp_close || k->spoof || k->garbage || k->rcode >= 0;
+}
+
+/* fk_zone_knob - the knob "*.ZONE" of the longest zone that name is
+ * under, or NULL; lock held */
+static struct knob *
+fk_zone_knob(const char *name)
+{
+	struct knob *best = NULL;
+	size_t n = strlen(name), bestlen = 0;
+
+	for (size_t i = 0; i < kn.nknobs; i++) {
+		const char *z = kn.knobs[i].name;
+		size_t zl;
+
+		if (z[0] != '*' || z[1] != '.')
+			continue;
+		z += 2;
+		zl = strlen(z);
+		if (zl < n && name[n - zl - 1] == '.' &&
+		    strcmp(name + n - zl, z) == 0 && zl > bestlen) {
+			best = &kn.knobs[i];
+			bestlen = zl;
+		}
+	}
+	return best;
+}
+
 /* fk_count - count a query for name; the knob that applies to it */
 void
 fk_count(const char *name, struct knob *k)
 {
 	struct knob *mine;
 	struct knob *star;
+	struct knob *zone;
 
 	pthread_mutex_lock(&kn.lock);
 	mine = fk_knob(name, true);
 	star = fk_knob("*", false);
+	zone = fk_zone_knob(name);
+	if (zone != NULL)
+		zone->queries++;
 	if (mine != NULL)
 		mine->queries++;
 	kn.total++;
-	if (mine != NULL && (mine->delay_ms || mine->drop || mine->drop_empty ||
-	                     mine->truncate || mine->tcp_close || mine->spoof ||
-	                     mine->garbage || mine->rcode >= 0))
+	if (mine != NULL && knob_set(mine))
 		*k = *mine;
+	else if (zone != NULL)
+		*k = *zone;
 	else if (star != NULL)
 		*k = *star;
 	pthread_mutex_unlock(&kn.lock);
