@@ -51,7 +51,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!pcl_format(path, sizeof(path), "%s/session.conf", fuzz_tmpdir()))
 		abort();
 	fuzz_write_file(path, conf_text, sizeof(conf_text) - 1);
-		if ((conf = pcl_conf_load(path, NULL, 0, &errors)) == NULL) {
+	if ((conf = pcl_conf_load(path, NULL, 0, &errors)) == NULL) {
 		fprintf(stderr, "fuzz_session: %s\n", errors ? errors : "");
 		abort();
 	}
