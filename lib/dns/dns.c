@@ -6,8 +6,9 @@
  * query path never parses or resolves anything. The object is
  * immutable after that, except for the cache and the list health
  * (each with its own lock) and the counters (atomics), which is what makes it
- * shareable between threads. The query machinery is in dns_batch.c, the wire
- * format in dns_wire.c, the cache in dns_cache.c.
+ * shareable between threads. The query machinery is in dns_batch.c
+ * and dns_query.c, the wire format in dns_wire.c, the cache in
+ * dns_cache.c.
  */
 #include "config.h"
 

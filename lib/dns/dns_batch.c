@@ -1,26 +1,13 @@
 /*
- * dns_batch - queries on the wire: sockets, one poll loop, retries
+ * dns_batch - batches of queries: the API, one poll loop, deadlines
  *
- * Why not ldns_resolver: one timeout disables a nameserver for good,
- * the resolver is not thread-safe, and it takes the first datagram
- * that arrives without checking it. So each query has its own UDP
- * sockets, connect()ed to a server so the kernel drops datagrams from
- * anyone else, and a random ID; replies are matched on ID and question
- * (dns_reply_match) and anything else is counted and ignored.
- *
- * Timing: a query's deadline is its send time + timeout_ms. Its tries
- * go out every timeout_ms / attempts, each to the next server in turn;
- * an error from a server (ICMP refusal, SERVFAIL, REFUSED when there is
- * another server) moves on to the next try at once. A truncated reply
- * is asked again over TCP from the same server within the same
- * deadline. All sockets of a batch are awaited in one poll().
- *
- * A lookup of a DNS list (pcl_dns_batch_add_list) also asks the list
- * health (dns_health.c) before it goes out, after the cache: a cached
- * answer is served even while the list is down. Its fresh outcome is
- * reported once: an answer, a temporary failure (all tries failed, or
- * the deadline passed), or nothing (a local failure, a batch freed
- * before the end), in which case a probe gives its turn back.
+ * A batch holds queries added one by one (pcl_dns_batch_add, or
+ * pcl_dns_batch_add_list for a DNS list); pcl_dns_batch_send answers
+ * what the cache has and sends the rest; pcl_dns_batch_poll takes in
+ * what has arrived and pcl_dns_batch_wait waits for all of them, within
+ * each query's deadline. All sockets of a batch are awaited in one
+ * poll(); what a query does on the wire (tries, TCP fallback, replies,
+ * the list health) is in dns_query.c.
  *
  * Sockets are only ever opened between two polls, never while the
  * results of one are handled, so an fd number seen in a poll result
@@ -33,51 +20,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "dns_int.h"
-
-enum query_state { Q_NEW, Q_ACTIVE, Q_DONE };
-
-enum tcp_step {
-	TCP_IDLE,
-	TCP_WANTED, /* a reply was truncated: open at next turn */
-	TCP_CONNECT,
-	TCP_WRITE,
-	TCP_READ,
-};
-
-struct dns_query {
-	char name[PCL_DOMAIN_MAX + 1]; /* normalised */
-	int type;
-	enum query_state state;
-	unsigned char *query;     /* 2-byte length, then the message */
-	size_t querylen;          /* with the 2 bytes */
-	int udp[DNS_SERVERS_MAX]; /* connected sockets, -1 if none */
-	unsigned tries;
-	int64_t next_us; /* when the next try is due */
-	int64_t deadline_us;
-	struct {
-		enum tcp_step step;
-		int fd;
-		size_t server;
-		size_t done; /* bytes sent, or received */
-		unsigned char len[2];
-		unsigned char *buf;
-	} tcp;
-	char lasterr[96]; /* why the last try failed, naming no server */
-	char lastserver[PCL_DNS_SERVER_TEXT_MAX]; /* and where */
-	int lastrcode;
-	struct {
-		bool tracked; /* a list lookup not reported yet */
-		bool probe;   /* sent to a down list to see if it is back */
-		char zone[PCL_DOMAIN_MAX + 1]; /* normalised */
-		const char *shown;             /* the public name */
-	} list;
-	struct pcl_dns_answer ans;
-};
 
 struct pcl_dns_batch {
 	struct pcl_dns *dns;
@@ -103,13 +48,6 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* transient - an errno that only means "not now" on a nonblocking fd */
-static bool
-transient(int err)
-{
-	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
-
 /* poll_timeout - milliseconds from now to wake, rounded up (waking a
  * little early would spin), bounded for poll's int */
 static int
@@ -120,79 +58,6 @@ poll_timeout(int64_t wake, int64_t now)
 	if (wake - now > (int64_t)INT_MAX * 1000 - 999)
 		return INT_MAX;
 	return (int)((wake - now + 999) / 1000);
-}
-
-/* note_error - remember why a try failed, for a timeout's message;
- * the server apart, as the answer's error never names one */
-static void
-note_error(struct dns_query *q, const struct dns_server *srv, const char *what,
-           int err)
-{
-	char ebuf[64];
-
-	pcl_format(q->lasterr, sizeof(q->lasterr), "%s: %s", what,
-	           strerror_r(err, ebuf, sizeof(ebuf)));
-	pcl_copy(q->lastserver, sizeof(q->lastserver), srv->text);
-}
-
-/* tcp_close - drop the TCP connection of q, if any */
-static void
-tcp_close(struct dns_query *q)
-{
-	if (q->tcp.fd >= 0)
-		close(q->tcp.fd);
-	free(q->tcp.buf);
-	q->tcp.buf = NULL;
-	q->tcp.fd = -1;
-	q->tcp.step = TCP_IDLE;
-	q->tcp.done = 0;
-}
-
-/* query_done - q is answered: release its sockets and query */
-static void
-query_done(struct dns_query *q)
-{
-	for (size_t s = 0; s < DNS_SERVERS_MAX; s++) {
-		if (q->udp[s] >= 0)
-			close(q->udp[s]);
-		q->udp[s] = -1;
-	}
-	tcp_close(q);
-	free(q->query);
-	q->query = NULL;
-	q->state = Q_DONE;
-}
-
-/* query_fail - answer q with a failure */
-static void
-query_fail(struct dns_query *q, enum pcl_dns_status status, int rcode,
-           const char *why)
-{
-	q->ans.rcode = rcode;
-	dns_answer_fail(&q->ans, status, "%s", why);
-	pcl_copy(q->ans.server, sizeof(q->ans.server), q->lastserver);
-	query_done(q);
-}
-
-enum list_outcome { LIST_ANSWER, LIST_FAILURE, LIST_NOTHING };
-
-/* list_note - report the fresh outcome of a list lookup, once; why is
- * a short reason of ours ("timeout", an RCODE name), never a server's
- * text */
-static void
-list_note(struct pcl_dns *dns, struct dns_query *q, enum list_outcome what,
-          const char *why)
-{
-	if (!q->list.tracked)
-		return;
-	q->list.tracked = false;
-	if (what == LIST_NOTHING) {
-		if (q->list.probe)
-			dns_health_abandon(dns->health, q->list.zone);
-		return;
-	}
-	dns_health_report(dns->health, dns, q->list.zone, q->list.shown,
-	                  what == LIST_ANSWER, why, q->list.probe);
 }
 
 /* pcl_dns_batch_new - an empty batch; NULL out of memory */
@@ -237,14 +102,14 @@ pcl_dns_batch_add(struct pcl_dns_batch *b, const char *name, int type)
 	q->type = type;
 	dns_answer_clear(&q->ans);
 	q->ans.type = type;
-	q->state = Q_NEW;
+	q->state = DNS_Q_NEW;
 	if (type < 1 || type > 65535) {
 		pcl_format(err, sizeof(err), "bad type %d", type);
-		query_fail(q, PCL_DNS_PERMFAIL, -1, err);
+		dns_query_fail(q, PCL_DNS_PERMFAIL, -1, err);
 	} else if (name == NULL) {
-		query_fail(q, PCL_DNS_PERMFAIL, -1, "bad name: NULL");
+		dns_query_fail(q, PCL_DNS_PERMFAIL, -1, "bad name: NULL");
 	} else if (dns_name_normalize(name, q->name, err, sizeof(err)) < 0) {
-		query_fail(q, PCL_DNS_PERMFAIL, -1, err);
+		dns_query_fail(q, PCL_DNS_PERMFAIL, -1, err);
 	}
 	b->q[b->n] = q;
 	return (int)b->n++;
@@ -263,125 +128,12 @@ pcl_dns_batch_add_list(struct pcl_dns_batch *b, const char *name, int type,
 		return i;
 	q = b->q[i];
 	/* a bad name was answered already; a bad zone goes untracked */
-	if (q->state != Q_NEW ||
+	if (q->state != DNS_Q_NEW ||
 	    dns_name_normalize(zone, q->list.zone, err, sizeof(err)) < 0)
 		return i;
 	q->list.tracked = true;
 	q->list.shown = public_name ? public_name : "?";
 	return i;
-}
-
-/* query_try - send the next try of q to the next server */
-static void
-query_try(struct pcl_dns *dns, struct dns_query *q, int64_t now)
-{
-	size_t s = q->tries % dns->nservers;
-	const struct dns_server *srv = &dns->servers[s];
-	int fd = q->udp[s];
-
-	q->tries++;
-	q->next_us = now + (int64_t)dns->timeout_ms * 1000 / dns->attempts;
-	if (fd < 0) {
-		fd = socket(srv->sa.ss_family,
-		            SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			note_error(q, srv, "socket", errno);
-			q->next_us = 0;
-			return;
-		}
-		if (connect(fd, (const struct sockaddr *)&srv->sa, srv->salen) <
-		    0) {
-			note_error(q, srv, "connect", errno);
-			close(fd);
-			q->next_us = 0;
-			return;
-		}
-		q->udp[s] = fd;
-	}
-	if (send(fd, q->query + 2, q->querylen - 2, 0) < 0) {
-		note_error(q, srv, "send", errno);
-		close(fd);
-		q->udp[s] = -1;
-		q->next_us = 0; /* on to the next server at once */
-		return;
-	}
-	dns_count(&dns->queries_sent);
-}
-
-/* list_gate - may list lookup q go out; false when its list is down
- * (q is then answered) */
-static bool
-list_gate(struct pcl_dns *dns, struct dns_query *q)
-{
-	unsigned retry_in = 0;
-	char why[96];
-
-	switch (dns_health_gate(dns->health, dns, q->list.zone, &retry_in)) {
-	case DNS_GATE_SEND:
-		break;
-	case DNS_GATE_PROBE:
-		q->list.probe = true;
-		dns_count(&dns->probes_sent);
-		break;
-	case DNS_GATE_SKIP:
-		dns_count(&dns->lists_skipped);
-		q->list.tracked = false;
-		q->ans.list_down = true;
-		pcl_format(why, sizeof(why),
-		           "list down, not asked (next probe in %us)",
-		           retry_in);
-		query_fail(q, PCL_DNS_TEMPFAIL, -1, why);
-		return false;
-	}
-	return true;
-}
-
-/* query_start - answer q from the cache, or build it and send it */
-static void
-query_start(struct pcl_dns *dns, struct dns_query *q, int64_t now)
-{
-	unsigned char *wire = NULL;
-	size_t wirelen = 0;
-	uint32_t left = 0;
-	uint16_t id;
-	char ebuf[64];
-
-	if (dns->cache != NULL) {
-		if (dns_cache_get(dns->cache, q->name, q->type, &wire, &wirelen,
-		                  &left)) {
-			dns_count(&dns->cache_hits);
-			dns_reply_decode(wire, wirelen, q->name, q->type,
-			                 dns->min_ttl, dns->max_ttl, &q->ans);
-			q->ans.wire = wire;
-			q->ans.wirelen = wirelen;
-			q->ans.from_cache = true;
-			if (q->ans.status != PCL_DNS_TEMPFAIL)
-				q->ans.ttl = left;
-			list_note(dns, q, LIST_NOTHING, NULL);
-			query_done(q);
-			return;
-		}
-		dns_count(&dns->cache_misses);
-	}
-	if (q->list.tracked && !list_gate(dns, q))
-		return;
-	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
-		pcl_format(q->lasterr, sizeof(q->lasterr), "getrandom: %s",
-		           strerror_r(errno, ebuf, sizeof(ebuf)));
-		list_note(dns, q, LIST_NOTHING, NULL);
-		query_fail(q, PCL_DNS_TEMPFAIL, -1, q->lasterr);
-		return;
-	}
-	if (dns_query_build(q->name, q->type, id, &q->query, &q->querylen) <
-	    0) {
-		list_note(dns, q, LIST_NOTHING, NULL);
-		query_fail(q, PCL_DNS_TEMPFAIL, -1, "out of memory");
-		return;
-	}
-	q->state = Q_ACTIVE;
-	q->deadline_us = now + (int64_t)dns->timeout_ms * 1000;
-	q->next_us = now;
-	query_try(dns, q, now);
 }
 
 /* pcl_dns_batch_send - cache answers now, send the rest */
@@ -393,248 +145,8 @@ pcl_dns_batch_send(struct pcl_dns_batch *b)
 	if (b == NULL)
 		return;
 	for (size_t i = 0; i < b->n; i++)
-		if (b->q[i]->state == Q_NEW)
-			query_start(b->dns, b->q[i], now);
-}
-
-/* reply_received - a datagram or TCP message for q from server s */
-static void
-reply_received(struct pcl_dns *dns, struct dns_query *q, size_t s,
-               const unsigned char *buf, size_t len, bool via_tcp)
-{
-	int rcode;
-	char rbuf[16];
-
-	if (dns_reply_match(buf, len, q->query + 2, q->querylen - 2) !=
-	    DNS_MATCH_OK) {
-		dns_count(&dns->mismatched);
-		if (via_tcp) {
-			note_error(q, &dns->servers[s], "tcp", EPROTO);
-			tcp_close(q);
-			q->next_us = 0;
-		}
-		return;
-	}
-	if (!via_tcp && dns_reply_truncated(buf)) {
-		/* this server has answered over UDP: nothing more to wait
-		 * for on its socket (a later try reopens it) */
-		close(q->udp[s]);
-		q->udp[s] = -1;
-		if (q->tcp.step == TCP_IDLE) {
-			q->tcp.step = TCP_WANTED;
-			q->tcp.server = s;
-		}
-		return;
-	}
-	rcode = dns_reply_rcode(buf);
-	if ((rcode == DNS_SERVFAIL || rcode == DNS_REFUSED) &&
-	    dns->nservers > 1 && q->tries < dns->attempts) {
-		/* another server may do better: move on at once */
-		pcl_copy(q->lasterr, sizeof(q->lasterr),
-		         dns_rcode_name(rcode, rbuf, sizeof(rbuf)));
-		pcl_copy(q->lastserver, sizeof(q->lastserver),
-		         dns->servers[s].text);
-		q->lastrcode = rcode;
-		if (via_tcp)
-			tcp_close(q);
-		else if (q->udp[s] >= 0) {
-			close(q->udp[s]);
-			q->udp[s] = -1;
-		}
-		q->next_us = 0;
-		return;
-	}
-	dns_reply_decode(buf, len, q->name, q->type, dns->min_ttl, dns->max_ttl,
-	                 &q->ans);
-	if (q->ans.status == PCL_DNS_TEMPFAIL ||
-	    q->ans.status == PCL_DNS_PERMFAIL)
-		pcl_copy(q->ans.server, sizeof(q->ans.server),
-		         dns->servers[s].text);
-	q->ans.wire = malloc(len);
-	if (q->ans.wire != NULL) {
-		memcpy(q->ans.wire, buf, len);
-		q->ans.wirelen = len;
-	}
-	if (dns->cache != NULL && q->ans.wire != NULL &&
-	    (q->ans.status == PCL_DNS_FOUND ||
-	     q->ans.status == PCL_DNS_NXDOMAIN ||
-	     q->ans.status == PCL_DNS_NODATA))
-		dns_cache_put(dns->cache, q->name, q->type, buf, len,
-		              q->ans.ttl);
-	if (q->ans.status == PCL_DNS_TEMPFAIL && rcode != DNS_NOERROR)
-		list_note(dns, q, LIST_FAILURE,
-		          dns_rcode_name(rcode, rbuf, sizeof(rbuf)));
-	else if (q->ans.status == PCL_DNS_FOUND ||
-	         q->ans.status == PCL_DNS_NXDOMAIN ||
-	         q->ans.status == PCL_DNS_NODATA)
-		list_note(dns, q, LIST_ANSWER, NULL);
-	else
-		list_note(dns, q, LIST_NOTHING, NULL);
-	query_done(q);
-}
-
-/* udp_readable - read every datagram waiting on q's socket to s */
-static void
-udp_readable(struct pcl_dns_batch *b, struct dns_query *q, size_t s)
-{
-	for (;;) {
-		ssize_t n = recv(q->udp[s], b->rbuf, DNS_MSG_MAX, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0) {
-			/* e.g. ECONNREFUSED: ICMP port unreachable */
-			note_error(q, &b->dns->servers[s], "recv", errno);
-			close(q->udp[s]);
-			q->udp[s] = -1;
-			q->next_us = 0;
-			return;
-		}
-		reply_received(b->dns, q, s, b->rbuf, (size_t)n, false);
-		if (q->state != Q_ACTIVE || q->udp[s] < 0)
-			return;
-	}
-}
-
-/* tcp_open - connect to the server whose reply was truncated */
-static void
-tcp_open(struct dns_query *q, const struct dns_server *srv)
-{
-	q->tcp.fd = socket(srv->sa.ss_family,
-	                   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	q->tcp.done = 0;
-	if (q->tcp.fd < 0) {
-		note_error(q, srv, "tcp socket", errno);
-		tcp_close(q);
-		q->next_us = 0;
-		return;
-	}
-	if (connect(q->tcp.fd, (const struct sockaddr *)&srv->sa, srv->salen) ==
-	    0)
-		q->tcp.step = TCP_WRITE;
-	else if (errno == EINPROGRESS)
-		q->tcp.step = TCP_CONNECT;
-	else {
-		note_error(q, srv, "tcp connect", errno);
-		tcp_close(q);
-		q->next_us = 0;
-	}
-}
-
-/* tcp_read - the 2-byte length, then the message: -1 complete, 0 more
- * to come, or an errno */
-static int
-tcp_read(struct dns_query *q)
-{
-	for (;;) {
-		size_t msglen = (size_t)q->tcp.len[0] << 8 | q->tcp.len[1];
-		unsigned char *at = q->tcp.len + q->tcp.done;
-		size_t want = 2 - q->tcp.done;
-		ssize_t n;
-
-		if (q->tcp.done >= 2) {
-			if (q->tcp.done - 2 == msglen)
-				return -1;
-			at = q->tcp.buf + (q->tcp.done - 2);
-			want = msglen - (q->tcp.done - 2);
-		}
-		n = recv(q->tcp.fd, at, want, 0);
-		if (n == 0)
-			return ECONNRESET;
-		if (n < 0)
-			return transient(errno) ? 0 : errno;
-		q->tcp.done += (size_t)n;
-		if (q->tcp.done == 2) {
-			msglen = (size_t)q->tcp.len[0] << 8 | q->tcp.len[1];
-			if (msglen < DNS_HEADER)
-				return EPROTO;
-			q->tcp.buf = malloc(msglen);
-			if (q->tcp.buf == NULL)
-				return ENOMEM;
-		}
-	}
-}
-
-/* tcp_step - move q's TCP exchange on: -1 reply complete, 0 more
- * to come, or an errno */
-static int
-tcp_step(struct pcl_dns *dns, struct dns_query *q)
-{
-	int err = 0;
-	socklen_t errlen = sizeof(err);
-	ssize_t n;
-
-	switch (q->tcp.step) {
-	case TCP_CONNECT:
-		if (getsockopt(q->tcp.fd, SOL_SOCKET, SO_ERROR, &err, &errlen) <
-		    0)
-			return errno;
-		if (err != 0)
-			return err;
-		q->tcp.step = TCP_WRITE;
-		/* fall through */
-	case TCP_WRITE:
-		n = send(q->tcp.fd, q->query + q->tcp.done,
-		         q->querylen - q->tcp.done, MSG_NOSIGNAL);
-		if (n < 0)
-			return transient(errno) ? 0 : errno;
-		q->tcp.done += (size_t)n;
-		if (q->tcp.done == q->querylen) {
-			dns_count(&dns->queries_sent);
-			q->tcp.step = TCP_READ;
-			q->tcp.done = 0;
-		}
-		return 0;
-	case TCP_READ:
-		return tcp_read(q);
-	default:
-		return 0;
-	}
-}
-
-/* tcp_ready - the TCP socket of q polled ready */
-static void
-tcp_ready(struct pcl_dns *dns, struct dns_query *q)
-{
-	const struct dns_server *srv = &dns->servers[q->tcp.server];
-	int rc = tcp_step(dns, q);
-
-	if (rc > 0) {
-		note_error(q, srv, "tcp", rc);
-		tcp_close(q);
-		q->next_us = 0; /* UDP tries resume */
-	} else if (rc < 0) {
-		reply_received(dns, q, q->tcp.server, q->tcp.buf,
-		               q->tcp.done - 2, true);
-	}
-}
-
-/* query_turn - due tries, a wanted TCP connection, or the end of q
- * when every try has failed; between polls only */
-static void
-query_turn(struct pcl_dns *dns, struct dns_query *q, int64_t now)
-{
-	bool open = false;
-
-	if (q->tcp.step == TCP_WANTED)
-		tcp_open(q, &dns->servers[q->tcp.server]);
-	while (q->tcp.step == TCP_IDLE && q->tries < dns->attempts &&
-	       q->next_us <= now && now < q->deadline_us)
-		query_try(dns, q, now);
-	for (size_t s = 0; s < dns->nservers; s++)
-		open = open || q->udp[s] >= 0;
-	if (!open && q->tcp.step == TCP_IDLE && q->tries >= dns->attempts) {
-		char rbuf[16];
-
-		list_note(dns, q, LIST_FAILURE,
-		          q->lastrcode >= 0
-		              ? dns_rcode_name(q->lastrcode, rbuf, sizeof(rbuf))
-		              : "no answer");
-		query_fail(q, PCL_DNS_TEMPFAIL, q->lastrcode,
-		           q->lasterr[0] ? q->lasterr : "no server answered");
-	}
+		if (b->q[i]->state == DNS_Q_NEW)
+			dns_query_start(b->dns, b->q[i], now);
 }
 
 /* batch_fail - end every active query of b with the same reason */
@@ -642,10 +154,10 @@ static void
 batch_fail(struct pcl_dns_batch *b, const char *why)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->q[i]->state != Q_ACTIVE)
+		if (b->q[i]->state != DNS_Q_ACTIVE)
 			continue;
-		list_note(b->dns, b->q[i], LIST_NOTHING, NULL);
-		query_fail(b->q[i], PCL_DNS_TEMPFAIL, -1, why);
+		dns_list_note(b->dns, b->q[i], DNS_LIST_NOTHING, NULL);
+		dns_query_fail(b->q[i], PCL_DNS_TEMPFAIL, -1, why);
 	}
 }
 
@@ -662,11 +174,11 @@ batch_poll_set(struct pcl_dns_batch *b, struct pollfd *pfd,
 	for (size_t i = 0; i < b->n; i++) {
 		struct dns_query *q = b->q[i];
 
-		if (q->state != Q_ACTIVE)
+		if (q->state != DNS_Q_ACTIVE)
 			continue;
 		if (q->deadline_us < *wake)
 			*wake = q->deadline_us;
-		if (q->tcp.step == TCP_IDLE && q->tries < dns->attempts &&
+		if (q->tcp.step == DNS_TCP_IDLE && q->tries < dns->attempts &&
 		    q->next_us < *wake)
 			*wake = q->next_us;
 		for (size_t s = 0; s < dns->nservers; s++) {
@@ -676,7 +188,8 @@ batch_poll_set(struct pcl_dns_batch *b, struct pollfd *pfd,
 			who[n++] = (struct poll_who){q, (int)s};
 		}
 		if (q->tcp.fd >= 0) {
-			short ev = q->tcp.step == TCP_READ ? POLLIN : POLLOUT;
+			short ev =
+			    q->tcp.step == DNS_TCP_READ ? POLLIN : POLLOUT;
 
 			pfd[n] = (struct pollfd){q->tcp.fd, ev, 0};
 			who[n++] = (struct poll_who){q, -1};
@@ -694,13 +207,13 @@ batch_ready(struct pcl_dns_batch *b, const struct pollfd *pfd,
 		struct dns_query *q = who[i].q;
 		int s = who[i].server;
 
-		if (pfd[i].revents == 0 || q->state != Q_ACTIVE)
+		if (pfd[i].revents == 0 || q->state != DNS_Q_ACTIVE)
 			continue;
 		/* the fd check skips sockets closed earlier in this round */
 		if (s >= 0 && q->udp[s] == pfd[i].fd)
-			udp_readable(b, q, (size_t)s);
+			dns_udp_readable(b->dns, q, (size_t)s, b->rbuf);
 		else if (s < 0 && q->tcp.fd == pfd[i].fd)
-			tcp_ready(b->dns, q);
+			dns_tcp_ready(b->dns, q);
 	}
 }
 
@@ -712,15 +225,15 @@ batch_expire(struct pcl_dns_batch *b, int64_t now)
 		struct dns_query *q = b->q[i];
 		char why[sizeof(q->lasterr) + 16];
 
-		if (q->state != Q_ACTIVE || now < q->deadline_us)
+		if (q->state != DNS_Q_ACTIVE || now < q->deadline_us)
 			continue;
 		if (q->lasterr[0])
 			pcl_format(why, sizeof(why), "timeout (%s)",
 			           q->lasterr);
 		else
 			pcl_copy(why, sizeof(why), "timeout");
-		list_note(b->dns, q, LIST_FAILURE, "timeout");
-		query_fail(q, PCL_DNS_TEMPFAIL, q->lastrcode, why);
+		dns_list_note(b->dns, q, DNS_LIST_FAILURE, "timeout");
+		dns_query_fail(q, PCL_DNS_TEMPFAIL, q->lastrcode, why);
 	}
 }
 
@@ -773,11 +286,11 @@ batch_run(struct pcl_dns_batch *b, bool block)
 		bool active = false;
 
 		for (size_t i = 0; !first && i < b->n; i++)
-			if (b->q[i]->state == Q_ACTIVE)
-				query_turn(b->dns, b->q[i], now);
+			if (b->q[i]->state == DNS_Q_ACTIVE)
+				dns_query_turn(b->dns, b->q[i], now);
 		n = batch_poll_set(b, pfd, who, &wake);
 		for (size_t i = 0; i < b->n; i++)
-			active = active || b->q[i]->state == Q_ACTIVE;
+			active = active || b->q[i]->state == DNS_Q_ACTIVE;
 		if (!active)
 			break;
 		timeout = block && !first ? poll_timeout(wake, now) : 0;
@@ -815,8 +328,8 @@ pcl_dns_batch_free(struct pcl_dns_batch *b)
 	if (b == NULL)
 		return;
 	for (size_t i = 0; i < b->n; i++) {
-		list_note(b->dns, b->q[i], LIST_NOTHING, NULL);
-		query_done(b->q[i]);
+		dns_list_note(b->dns, b->q[i], DNS_LIST_NOTHING, NULL);
+		dns_query_done(b->q[i]);
 		dns_answer_clear(&b->q[i]->ans);
 		free(b->q[i]);
 	}

@@ -1,11 +1,12 @@
 /*
- * dns_int - internals shared by dns.c, dns_batch.c, dns_wire.c and
- * dns_cache.c; no other module includes this
+ * dns_int - internals shared by the files of lib/dns; no other module
+ * includes this
  *
- * dns.c       the resolver object, server lists, pcl_dns_lookup
- * dns_batch.c batches: sockets, poll loop, retries, TCP fallback
- * dns_wire.c  the ldns side: names, queries, reply matching, decoding
- * dns_cache.c the shared (name, type) cache of reply bytes
+ * dns.c        the resolver object, server lists
+ * dns_batch.c  batches: the API, the poll loop, deadlines, pcl_dns_lookup
+ * dns_query.c  one query: cache, list gate, UDP tries, TCP fallback
+ * dns_wire.c   the ldns side: names, queries, reply matching, decoding
+ * dns_cache.c  the shared (name, type) cache of reply bytes
  * dns_health.c which DNS lists answer: down, back-off, probes
  */
 #ifndef PCL_DNS_INT_H
@@ -84,6 +85,78 @@ dns_count(atomic_uint_fast64_t *counter)
 {
 	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
+
+/* dns_query.c */
+
+enum dns_query_state { DNS_Q_NEW, DNS_Q_ACTIVE, DNS_Q_DONE };
+
+enum dns_tcp_step {
+	DNS_TCP_IDLE,
+	DNS_TCP_WANTED, /* a reply was truncated: open at next turn */
+	DNS_TCP_CONNECT,
+	DNS_TCP_WRITE,
+	DNS_TCP_READ,
+};
+
+struct dns_query {
+	char name[PCL_DOMAIN_MAX + 1]; /* normalised */
+	int type;
+	enum dns_query_state state;
+	unsigned char *query;     /* 2-byte length, then the message */
+	size_t querylen;          /* with the 2 bytes */
+	int udp[DNS_SERVERS_MAX]; /* connected sockets, -1 if none */
+	unsigned tries;
+	int64_t next_us; /* when the next try is due */
+	int64_t deadline_us;
+	struct {
+		enum dns_tcp_step step;
+		int fd;
+		size_t server;
+		size_t done; /* bytes sent, or received */
+		unsigned char len[2];
+		unsigned char *buf;
+	} tcp;
+	char lasterr[96]; /* why the last try failed, naming no server */
+	char lastserver[PCL_DNS_SERVER_TEXT_MAX]; /* and where */
+	int lastrcode;
+	struct {
+		bool tracked; /* a list lookup not reported yet */
+		bool probe;   /* sent to a down list to see if it is back */
+		char zone[PCL_DOMAIN_MAX + 1]; /* normalised */
+		const char *shown;             /* the public name */
+	} list;
+	struct pcl_dns_answer ans;
+};
+
+/* dns_query_done - q is answered: release its sockets and query */
+void dns_query_done(struct dns_query *q);
+
+/* dns_query_fail - answer q with a failure */
+void dns_query_fail(struct dns_query *q, enum pcl_dns_status status, int rcode,
+                    const char *why);
+
+enum dns_list_outcome { DNS_LIST_ANSWER, DNS_LIST_FAILURE, DNS_LIST_NOTHING };
+
+/* dns_list_note - report the fresh outcome of a list lookup, once; why
+ * is a short reason of ours ("timeout", an RCODE name), never a
+ * server's text */
+void dns_list_note(struct pcl_dns *dns, struct dns_query *q,
+                   enum dns_list_outcome what, const char *why);
+
+/* dns_query_start - answer q from the cache, or build it and send it */
+void dns_query_start(struct pcl_dns *dns, struct dns_query *q, int64_t now);
+
+/* dns_udp_readable - read every datagram waiting on q's socket to s,
+ * through rbuf (DNS_MSG_MAX bytes) */
+void dns_udp_readable(struct pcl_dns *dns, struct dns_query *q, size_t s,
+                      unsigned char *rbuf);
+
+/* dns_tcp_ready - the TCP socket of q polled ready */
+void dns_tcp_ready(struct pcl_dns *dns, struct dns_query *q);
+
+/* dns_query_turn - due tries, a wanted TCP connection, or the end of q
+ * when every try has failed; between polls only */
+void dns_query_turn(struct pcl_dns *dns, struct dns_query *q, int64_t now);
 
 /* dns_wire.c */
 

@@ -3,7 +3,7 @@
  *
  * The only file of portcullis that calls ldns: it encodes queries and
  * decodes replies, nothing more (ldns's resolver is not used; see
- * dns_batch.c). A reply is first matched to its query on the raw bytes,
+ * dns_query.c). A reply is first matched to its query on the raw bytes,
  * because a truncated UDP reply need not parse, then decoded with
  * ldns_wire2pkt into a struct pcl_dns_answer.
  *

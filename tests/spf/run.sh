@@ -81,9 +81,11 @@ if [ ! -x "$bin" ]; then
 	# shellcheck disable=SC2046 # pkg-config output is word-split on purpose
 	"${CC:-cc}" -std=gnu11 -O1 -I"$builddir" -I"$top/lib/core" \
 		-I"$top/lib/dns" -I"$top/lib/auth" \
-		"$top"/lib/core/util.c "$top"/lib/core/addr.c "$top"/lib/dns/dns.c \
-		"$top"/lib/dns/dns_batch.c "$top"/lib/dns/dns_cache.c \
-		"$top"/lib/dns/dns_wire.c "$top"/lib/auth/spf*.c \
+		"$top"/lib/core/util.c "$top"/lib/core/addr.c "$top"/lib/core/log.c \
+		"$top"/lib/dns/dns.c "$top"/lib/dns/dns_batch.c \
+		"$top"/lib/dns/dns_cache.c "$top"/lib/dns/dns_health.c \
+		"$top"/lib/dns/dns_query.c "$top"/lib/dns/dns_wire.c \
+		"$top"/lib/auth/spf*.c \
 		"$top/tests/unit/fakedns.c" "$top/tests/unit/fakedns_knobs.c" \
 		"$top/tests/unit/fakedns_zone.c" "$here/spf_suite.c" \
 		"$here/spf_testmode.c" \
