@@ -17,6 +17,7 @@
 
 #include "conf_fixture.h"
 #include "fakedns.h"
+#include "session_dns.h"
 #include "session.h"
 #include "snapshot.h"
 #include "util.h"
@@ -31,39 +32,32 @@ static const char zone[] =
     "oops.example.dbl.test. IN A 127.0.1.255\n"
     "x.test. IN A 192.0.2.1\n";
 
-static struct fakedns *fk;
 static char dir[] = "/tmp/check_session_dbl.XXXXXX";
 
 /* setup - a DNS server per test, in the forked child */
 static void
 setup(void)
 {
-	fk = fakedns_start(zone);
-	ck_assert_ptr_nonnull(fk);
+	session_dns_start(zone);
 }
 
 /* teardown - stop the server */
 static void
 teardown(void)
 {
-	fakedns_stop();
+	session_dns_stop();
 }
 
 /* load - a conf pointed at fakedns */
 static struct pcl_conf *
 load(const char *extra)
 {
-	char text[2048];
-
-	pcl_format(text, sizeof(text),
-	           "spf_verify = no\n"
-	           "internal_networks = 127.0.0.0/8\n"
-	           "helo_own_names = mx.example.org\n"
-	           "helo_own_addresses = 198.51.100.1\n"
-	           "dns_servers = %s\n"
-	           "dns_timeout = 500ms\n%s\n",
-	           fk->servers, extra);
-	return conf_fixture_load(dir, text);
+	return session_dns_load(dir,
+	                        "spf_verify = no\n"
+	                        "internal_networks = 127.0.0.0/8\n"
+	                        "helo_own_names = mx.example.org\n"
+	                        "helo_own_addresses = 198.51.100.1\n",
+	                        extra);
 }
 
 struct dbl_case {

@@ -18,6 +18,7 @@
 
 #include "conf_fixture.h"
 #include "fakedns.h"
+#include "session_dns.h"
 #include "session.h"
 #include "snapshot.h"
 #include "util.h"
@@ -31,22 +32,20 @@ static const char zone[] = "$ORIGIN test.\n"
                            "pass.spf.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 "
                            "-all\"\n";
 
-static struct fakedns *fk;
 static char dir[] = "/tmp/check_session_spf.XXXXXX";
 
 /* setup - a DNS server per test, in the forked child */
 static void
 setup(void)
 {
-	fk = fakedns_start(zone);
-	ck_assert_ptr_nonnull(fk);
+	session_dns_start(zone);
 }
 
 /* teardown - stop the server */
 static void
 teardown(void)
 {
-	fakedns_stop();
+	session_dns_stop();
 }
 
 /* load - a conf pointed at fakedns; every SPF result accepted, so that
@@ -54,21 +53,16 @@ teardown(void)
 static struct pcl_conf *
 load(const char *extra)
 {
-	char text[2048];
-
-	pcl_format(text, sizeof(text),
-	           "myhostname = mx.example.org\n"
-	           "internal_networks = 127.0.0.0/8\n"
-	           "dkim_verify = no\n"
-	           "helo_required_action = accept\n"
-	           "helo_non_fqdn_action = accept\n"
-	           "helo_literal_mismatch_action = accept\n"
-	           "spf_mailfrom_fail_action = accept\n"
-	           "spf_helo_fail_action = accept\n"
-	           "dns_servers = %s\n"
-	           "dns_timeout = 500ms\n%s\n",
-	           fk->servers, extra);
-	return conf_fixture_load(dir, text);
+	return session_dns_load(dir,
+	                        "myhostname = mx.example.org\n"
+	                        "internal_networks = 127.0.0.0/8\n"
+	                        "dkim_verify = no\n"
+	                        "helo_required_action = accept\n"
+	                        "helo_non_fqdn_action = accept\n"
+	                        "helo_literal_mismatch_action = accept\n"
+	                        "spf_mailfrom_fail_action = accept\n"
+	                        "spf_helo_fail_action = accept\n",
+	                        extra);
 }
 
 /* header - the unfolded value of the first header name to add, or "" */
