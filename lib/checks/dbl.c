@@ -522,14 +522,21 @@ start(struct pcl_check_ctx *x, enum pcl_event ev)
 	}
 }
 
-/* collect - the envelope's rounds, before a verdict */
+/* collect - the envelope's rounds: between stages, take in what has
+ * arrived, which closes the sockets of the answered lookups (a session
+ * then holds descriptors only for lookups still unanswered); before a
+ * verdict, all of them */
 static void
 collect(struct pcl_check_ctx *x, bool wait)
 {
 	struct dbl *st = x->state;
 
-	if (!wait)
+	if (!wait) {
+		pcl_dns_batch_poll(st->client.batch);
+		pcl_dns_batch_poll(st->helo.batch);
+		pcl_dns_batch_poll(st->txn.batch);
 		return;
+	}
 	finish(x, &st->client);
 	finish(x, &st->helo);
 	finish(x, &st->txn);

@@ -139,9 +139,11 @@ answer_addrs(const struct pcl_dns_answer *a, struct pcl_addr *out, size_t max)
 	return n;
 }
 
-/* take_early - between stages: take in the answers that have arrived and
- * ask the TXT record of each listing at once, so that a listed client
- * does not wait a second round trip at RCPT */
+/* take_early - between stages: take in the answers that have arrived
+ * (which closes their sockets: between HELO and RCPT a session holds
+ * descriptors only for the lists that have not answered yet) and, when
+ * the reply shows it, ask the TXT record of each listing at once, so
+ * that a listed client does not wait a second round trip at RCPT */
 static void
 take_early(struct pcl_check_ctx *x)
 {
@@ -150,9 +152,11 @@ take_early(struct pcl_check_ctx *x)
 	char name[PCL_DOMAIN_MAX + 1];
 	bool added = false;
 
-	if (!st->pending || !pcl_lists_wants_txt(c->dnsbl.reply))
+	if (!st->pending)
 		return;
 	pcl_dns_batch_poll(st->batch);
+	if (!pcl_lists_wants_txt(c->dnsbl.reply))
+		return;
 	for (size_t i = 0; i < c->ndnsbl_sites; i++) {
 		const struct pcl_dns_answer *a;
 		struct pcl_addr addrs[16];

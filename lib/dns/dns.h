@@ -12,7 +12,17 @@
  * together in a batch and are awaited together against one deadline, so
  * N lists cost one round trip, not N. A batch may be sent early (at
  * connect) and awaited later (at RCPT): the answers wait in the socket
- * buffers meanwhile.
+ * buffers meanwhile, and a caller that polls between stages takes them
+ * in early.
+ *
+ * Descriptors: a query holds a UDP socket for each server it has tried
+ * (and a TCP one while it asks over TCP) from its first try until its
+ * answer or its final failure is taken in, by send (a cached or list
+ * down answer: no socket at all), poll, wait or free; then it closes
+ * them all. A retry to a server already tried reuses its socket, and a
+ * retry to the next server keeps the first one open, so a late answer
+ * to an earlier try still counts. A batch whose answers are all in
+ * holds none.
  *
  * Answers are cached by (name, type) in one shared, mutex-guarded,
  * size-bounded cache, for their TTL clamped to cache_min_ttl ..
@@ -209,7 +219,8 @@ void pcl_dns_batch_wait(struct pcl_dns_batch *b);
 /* pcl_dns_batch_poll - like wait, but only takes in the replies that
  * have already arrived (and resends what is due); never blocks. Lets a
  * caller act on early answers (e.g. ask a follow-up query) between
- * SMTP stages. */
+ * SMTP stages, and closes the sockets of the queries it answers. NULL
+ * is safe. */
 void pcl_dns_batch_poll(struct pcl_dns_batch *b);
 
 /* pcl_dns_batch_answer - the answer of query i (PENDING before wait);

@@ -11,7 +11,9 @@
  *
  * Sockets are only ever opened between two polls, never while the
  * results of one are handled, so an fd number seen in a poll result
- * still means the socket it meant when the poll began.
+ * still means the socket it meant when the poll began. They are closed
+ * as soon as a query ends (query_done), in poll as in wait; a query
+ * still waiting keeps the sockets of the servers it tried (see dns.h).
  */
 #include "config.h"
 

@@ -757,6 +757,7 @@ dns_suite(void)
 	suite_add_tcase(s, dns_conf_tcase());
 	suite_add_tcase(s, dns_threads_tcase());
 	suite_add_tcase(s, dns_health_tcase());
+	suite_add_tcase(s, dns_fds_tcase());
 	return s;
 }
 

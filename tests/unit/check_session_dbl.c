@@ -5,7 +5,8 @@
  * Identities: client name (connect), HELO, sender (MAIL), From: and
  * Reply-To: (end of message), body URLs (end of message). Each case
  * says where the refusal must come: at RCPT for the envelope, at the
- * end of the message for the content.
+ * end of the message for the content. The descriptor case counts the
+ * sockets a session holds between stages.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 
 #include "conf_fixture.h"
 #include "fakedns.h"
+#include "fd_count.h"
 #include "session_dns.h"
 #include "session.h"
 #include "snapshot.h"
@@ -274,6 +276,42 @@ START_TEST(test_list_down)
 }
 END_TEST
 
+/* Between stages the session takes in the answers that have arrived,
+ * which closes their sockets: after HELO it holds one only for the
+ * list that has not answered (dropped, so that no timing can answer
+ * it). */
+START_TEST(test_fds)
+{
+	struct pcl_conf *c = load("dbl_sites = dbl.test:client "
+	                          "slowdbl.test:client\n"
+	                          "dns_timeout = 30s");
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_decision d;
+	struct timespec t0, t;
+	int base = fd_count();
+
+	pcl_conf_release(c);
+	fakedns_set_drop("*.slowdbl.test");
+	pcl_session_connect(s, "192.0.2.9", "mail.example.net", 25, NULL, &d);
+	ck_assert_int_eq(fd_count() - base, 2);
+	/* the client says HELO again until dbl.test's answer is in */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(10 * 1000);
+		pcl_session_helo(s, "mail.example.net", &d);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (fd_count() - base > 1 && t.tv_sec - t0.tv_sec < 10);
+	ck_assert_msg(fd_count() - base == 1,
+	              "after HELO: got %d sockets, want 1 (the dropped list)",
+	              fd_count() - base);
+	pcl_session_mail(s, "a@example.net", NULL, &d);
+	ck_assert_msg(fd_count() - base == 1,
+	              "after MAIL: got %d sockets, want 1", fd_count() - base);
+	pcl_session_free(s);
+	ck_assert_int_eq(fd_count(), base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -287,6 +325,7 @@ main(void)
 	tcase_add_test(tc, test_empty_chunks);
 	tcase_add_test(tc, test_list_down);
 	tcase_add_loop_test(tc, test_report_to_abuse, 0, 2);
+	tcase_add_test(tc, test_fds);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
 	return conf_fixture_run(su, dir);

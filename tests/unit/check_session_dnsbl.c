@@ -5,7 +5,8 @@
  * Each case: a config with dnsbl_sites pointed at fakedns, a session
  * from one client with a clean HELO, and the verdict at RCPT. The DQS
  * case also reads everything the session wrote (reply, trace, log
- * lines) and proves the key is in none of it.
+ * lines) and proves the key is in none of it. The descriptor case
+ * counts the sockets a session holds between HELO and RCPT.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 
 #include "conf_fixture.h"
 #include "fakedns.h"
+#include "fd_count.h"
 #include "session_dns.h"
 #include "log.h"
 #include "session.h"
@@ -414,6 +416,46 @@ START_TEST(test_list_down)
 }
 END_TEST
 
+/* Between stages the session takes in the answers that have arrived,
+ * which closes their sockets: from HELO to RCPT it holds one only for
+ * the list that has not answered (dropped here, so that no timing can
+ * answer it), whether or not the reply shows the TXT (which once made
+ * the only poll between stages). */
+START_TEST(test_fds)
+{
+	struct pcl_conf *c =
+	    load(_i == 0 ? "dnsbl_sites = w1.test w2.test slow.test\n"
+	                   "dns_timeout = 30s"
+	                 : "dnsbl_sites = w1.test w2.test slow.test\n"
+	                   "dns_timeout = 30s\n"
+	                   "dnsbl_reply = 554 5.7.1 listed on $rbl_domain");
+	struct pcl_session *s = pcl_session_new(c);
+	struct pcl_decision d;
+	struct timespec t0, t;
+	int base = fd_count();
+
+	pcl_conf_release(c);
+	fakedns_set_drop("*.slow.test");
+	pcl_session_connect(s, "192.0.2.9", NULL, 25, NULL, &d);
+	ck_assert_int_eq(fd_count() - base, 3);
+	/* the client says HELO again until both answers are in */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(10 * 1000);
+		pcl_session_helo(s, "mail.example.net", &d);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (fd_count() - base > 1 && t.tv_sec - t0.tv_sec < 10);
+	ck_assert_msg(fd_count() - base == 1,
+	              "after HELO: got %d sockets, want 1 (the dropped list)",
+	              fd_count() - base);
+	pcl_session_mail(s, "a@example.net", NULL, &d);
+	ck_assert_msg(fd_count() - base == 1,
+	              "after MAIL: got %d sockets, want 1", fd_count() - base);
+	pcl_session_free(s);
+	ck_assert_int_eq(fd_count(), base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -430,6 +472,7 @@ main(void)
 	tcase_add_test(tc, test_key_never_shown);
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_loop_test(tc, test_list_down, 0, 2);
+	tcase_add_loop_test(tc, test_fds, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(su, tc);
 	return conf_fixture_run(su, dir);

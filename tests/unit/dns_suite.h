@@ -6,6 +6,7 @@
  * check_dns.c       lookups, failures, timing, names, batches; main()
  * check_dns_cache.c the cache, settings and server lists, threads
  * check_dns_health.c DNS list health, the cache's byte budget
+ * check_dns_fds.c   the descriptors a batch holds
  */
 #ifndef DNS_SUITE_H
 #define DNS_SUITE_H
@@ -64,5 +65,6 @@ TCase *dns_cache_tcase(void);
 TCase *dns_conf_tcase(void);
 TCase *dns_threads_tcase(void);
 TCase *dns_health_tcase(void);
+TCase *dns_fds_tcase(void);
 
 #endif
