@@ -72,6 +72,14 @@ class FakeDNS:
             raise SystemExit("measure.py: fakedns_main refused drop %s"
                              % name)
 
+    def delay(self, name, ms):
+        """answer name ("*.ZONE": every name under ZONE) ms late"""
+        self.proc.stdin.write("delay %s %d\n" % (name, ms))
+        self.proc.stdin.flush()
+        if self.proc.stdout.readline().strip() != "ok":
+            raise SystemExit("measure.py: fakedns_main refused delay %s"
+                             % name)
+
     def stop(self):
         if self.proc.poll() is not None:
             return
