@@ -10,6 +10,7 @@ OUT := fuzz
 OBJ := fuzz/obj
 
 TARGETS ?= spf_record spf_macro dns_reply template urls table conf session \
+	dkim_canon \
 	authres helo_addr
 BINS := $(TARGETS:%=$(OUT)/fuzz_%)
 
