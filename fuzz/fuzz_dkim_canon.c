@@ -41,7 +41,7 @@ collect(void *ctx, const char *p, size_t n)
 
 /* body - canonicalize data in chunks of step (0: whole) */
 static void
-body(enum pcl_dkim_canon c, uint64_t limit, const uint8_t *d, size_t n,
+body(enum pcl_canon_mode c, uint64_t limit, const uint8_t *d, size_t n,
      size_t step, struct sink *s)
 {
 	struct pcl_dkim_body b;
@@ -58,13 +58,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sink whole = {0}, chunked = {0}, hdr = {0};
-	enum pcl_dkim_canon c;
+	enum pcl_canon_mode c;
 	uint64_t limit;
 	char *field, *colon;
 
 	if (size < 2 || size > 1 << 20)
 		return 0;
-	c = data[1] & 1 ? PCL_DKIM_CANON_RELAXED : PCL_DKIM_CANON_SIMPLE;
+	c = data[1] & 1 ? PCL_CANON_RELAXED : PCL_CANON_SIMPLE;
 	limit = data[1] & 2 ? (uint64_t)(data[1] >> 2) * 37 : UINT64_MAX;
 	body(c, limit, data + 2, size - 2, 0, &whole);
 	body(c, limit, data + 2, size - 2, (size_t)data[0] + 1, &chunked);

@@ -71,7 +71,7 @@ is_wsp(int c)
 
 /* pcl_dkim_canon_header - one field, simple or relaxed */
 void
-pcl_dkim_canon_header(enum pcl_dkim_canon c, const char *name,
+pcl_dkim_canon_header(enum pcl_canon_mode c, const char *name,
                       const char *value, bool crlf, pcl_dkim_emit_fn emit,
                       void *ctx)
 {
@@ -79,7 +79,7 @@ pcl_dkim_canon_header(enum pcl_dkim_canon c, const char *name,
 	size_t nlen = strlen(name);
 	bool space = false, started = false;
 
-	if (c == PCL_DKIM_CANON_SIMPLE) {
+	if (c == PCL_CANON_SIMPLE) {
 		for (const char *p = name; *p; p++)
 			put(&o, *p);
 		put(&o, ':');
@@ -117,7 +117,7 @@ pcl_dkim_canon_header(enum pcl_dkim_canon c, const char *name,
 
 /* pcl_dkim_body_init - start a body */
 void
-pcl_dkim_body_init(struct pcl_dkim_body *b, enum pcl_dkim_canon c,
+pcl_dkim_body_init(struct pcl_dkim_body *b, enum pcl_canon_mode c,
                    uint64_t limit, pcl_dkim_emit_fn emit, void *ctx)
 {
 	memset(b, 0, sizeof(*b));
@@ -191,7 +191,7 @@ pcl_dkim_body_update(struct pcl_dkim_body *b, const unsigned char *p, size_t n)
 			b->cr = true;
 		} else if (c == '\n') {
 			line_end(b, &o); /* a bare LF ends a line too */
-		} else if (b->c == PCL_DKIM_CANON_RELAXED && is_wsp(c)) {
+		} else if (b->c == PCL_CANON_RELAXED && is_wsp(c)) {
 			b->wsp = true;
 		} else {
 			content(b, &o, (char)c);
@@ -226,7 +226,7 @@ pcl_dkim_body_final(struct pcl_dkim_body *b)
 		put_crlf(&o); /* an unfinished last line */
 	b->in_line = false;
 	b->empty = 0; /* the empty lines at the end */
-	if (b->c == PCL_DKIM_CANON_SIMPLE && b->emitted == 0 && o.n == 0)
+	if (b->c == PCL_CANON_SIMPLE && b->emitted == 0 && o.n == 0)
 		put_crlf(&o); /* an empty body */
 	flush(&o);
 }

@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pcl_dkim_canon {
-	PCL_DKIM_CANON_SIMPLE = 0,
-	PCL_DKIM_CANON_RELAXED,
+enum pcl_canon_mode {
+	PCL_CANON_SIMPLE = 0,
+	PCL_CANON_RELAXED,
 };
 
 /* Where canonical bytes go. */
@@ -31,13 +31,13 @@ typedef void (*pcl_dkim_emit_fn)(void *ctx, const char *p, size_t n);
 /* pcl_dkim_canon_header - one header field in canonical form, ended
  * with CRLF unless crlf is false (the DKIM-Signature field itself, last
  * in the header hash: RFC 6376 section 3.7) */
-void pcl_dkim_canon_header(enum pcl_dkim_canon c, const char *name,
+void pcl_dkim_canon_header(enum pcl_canon_mode c, const char *name,
                            const char *value, bool crlf, pcl_dkim_emit_fn emit,
                            void *ctx);
 
 /* The state of one body being canonicalized. */
 struct pcl_dkim_body {
-	enum pcl_dkim_canon c;
+	enum pcl_canon_mode c;
 	pcl_dkim_emit_fn emit;
 	void *ctx;
 	uint64_t limit;   /* l=: bytes at most; UINT64_MAX: all */
@@ -49,7 +49,7 @@ struct pcl_dkim_body {
 };
 
 /* pcl_dkim_body_init - start a body; limit is l= (UINT64_MAX: none) */
-void pcl_dkim_body_init(struct pcl_dkim_body *b, enum pcl_dkim_canon c,
+void pcl_dkim_body_init(struct pcl_dkim_body *b, enum pcl_canon_mode c,
                         uint64_t limit, pcl_dkim_emit_fn emit, void *ctx);
 
 /* pcl_dkim_body_update - a chunk of the body */

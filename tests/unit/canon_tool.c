@@ -26,14 +26,14 @@ int
 main(int argc, char **argv)
 {
 	static char buf[1 << 20];
-	enum pcl_dkim_canon c;
+	enum pcl_canon_mode c;
 	struct pcl_dkim_body b;
 	size_t n, step;
 	char *colon;
 
 	if (argc < 3)
 		return 2;
-	c = argv[2][0] == 'r' ? PCL_DKIM_CANON_RELAXED : PCL_DKIM_CANON_SIMPLE;
+	c = argv[2][0] == 'r' ? PCL_CANON_RELAXED : PCL_CANON_SIMPLE;
 	n = fread(buf, 1, sizeof(buf) - 1, stdin);
 	buf[n] = '\0';
 	if (strcmp(argv[1], "header") == 0) {

@@ -37,12 +37,12 @@ collect(void *ctx, const char *p, size_t n)
 	s->calls++;
 }
 
-#define S PCL_DKIM_CANON_SIMPLE
-#define R PCL_DKIM_CANON_RELAXED
+#define S PCL_CANON_SIMPLE
+#define R PCL_CANON_RELAXED
 
 struct header_case {
 	const char *label;
-	enum pcl_dkim_canon c;
+	enum pcl_canon_mode c;
 	const char *name, *value;
 	bool crlf;
 	const char *want;
@@ -81,7 +81,7 @@ END_TEST
 
 struct body_case {
 	const char *label;
-	enum pcl_dkim_canon c;
+	enum pcl_canon_mode c;
 	const char *body; /* NUL-terminated: no NUL in these bodies */
 	uint64_t limit;
 	const char *want;
@@ -169,7 +169,7 @@ END_TEST
 
 /* hash - base64 of the SHA-256 of what a body canonicalizes to */
 static void
-hash(enum pcl_dkim_canon c, const char *body, char *out)
+hash(enum pcl_canon_mode c, const char *body, char *out)
 {
 	struct sink s;
 	const struct body_case bc = {"h", c, body, ALL, NULL};
