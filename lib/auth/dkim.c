@@ -242,6 +242,7 @@ pcl_dkim_lib_new(struct pcl_dns *dns, const struct pcl_dkim_lib_conf *conf,
 			timeout = conf->timeout_s;
 		if (conf->fixed_time > 0)
 			fixed = (uint64_t)conf->fixed_time;
+		dl->fixed_time = conf->fixed_time > 0 ? conf->fixed_time : 0;
 	}
 	min_bits = dl->min_key_bits;
 	dl->lib = dkim_init(NULL, NULL);

@@ -1,9 +1,10 @@
 /*
- * dkim - DKIM verification and signing with libopendkim
+ * dkim - DKIM verification (with libopendkim) and signing (our own,
+ * over OpenSSL)
  *
- * The only libopendkim user. Keys are looked up through portcullis's
- * DNS module via libopendkim's DNS hooks, so dns_servers, the deadline
- * and the cache apply, and the tests can serve keys from a test DNS.
+ * The verifier is the only libopendkim user. Keys are looked up through
+ * portcullis's DNS module via libopendkim's DNS hooks, so dns_servers, the
+ * deadline and the cache apply, and the tests can serve keys from a test DNS.
  * The traps of LIBRARIES.md §2 are handled here: dkim_close() must not
  * free our DNS service; Postfix sends header folds as bare LF and they
  * are restored to CRLF; a signature passes only by DKIM_SIG_CHECK
@@ -83,7 +84,8 @@ void pcl_dkim_verify_free(struct pcl_dkim_verify *v);
 const char *pcl_dkim_result_name(enum pcl_dkim_result r);
 
 /*
- * Signing (dkim_sign.c, dkim_sign_key.c, dkim_sign_table.c)
+ * Signing (dkim_sign.c, dkim_signer.c, dkim_sign_key.c,
+ * dkim_sign_table.c), without libopendkim
  *
  * Call order: load the signers once per configuration
  * (pcl_dkim_signing_load for OpenDKIM-style KeyTable and SigningTable
@@ -103,11 +105,11 @@ const char *pcl_dkim_result_name(enum pcl_dkim_result r);
  * holds both). Private keys never reach a log line or an error text:
  * errors name the file, never its contents.
  *
- * Known libopendkim 2.11.0~beta2 (Debian 12) defects: every Ed25519
- * signature leaks its private key copy, about 520 bytes (dkim_free
- * frees only RSA keys; fixed upstream by OpenDKIM pull request #321);
- * and Ed25519 with simple header canonicalization never verifies, so
- * pcl_dkim_sign_check refuses it.
+ * Keys are parsed once, at load, and shared read-only by all threads;
+ * a signature costs its hashes and one private-key operation. (While
+ * libopendkim signed, it parsed the PEM key for every signature, leaked
+ * Ed25519 key copies, and could not sign Ed25519 with simple header
+ * canonicalization; none of that applies now.)
  */
 
 /* Room for a DKIM-Signature value as pcl_dkim_sign_eom writes it: an
@@ -250,9 +252,9 @@ void pcl_dkim_signing_free(struct pcl_dkim_signing *s);
 const char *pcl_dkim_signing_unreadable(const struct pcl_dkim_signing *s);
 
 /* pcl_dkim_sign_prepare - once per library handle, before threads
- * start: oversign From, and add x= (signing time + expire_s) when
- * expire_s is not 0. libopendkim keeps both per library, not per
- * message. Verification is not affected. false with err. */
+ * start: add x= (signing time + expire_s) when expire_s is not 0, kept
+ * in the handle; From is always oversigned. Without it every signature
+ * fails. Verification is not affected. false with err. */
 bool pcl_dkim_sign_prepare(struct pcl_dkim_lib *lib, unsigned long expire_s,
                            char *err, size_t errlen);
 
@@ -286,9 +288,9 @@ enum pcl_dkim_sign_status {
 
 /* pcl_dkim_sign_check - whether opts (NULL: the defaults) can sign with
  * signer: known canonicalizations, at most 64 header names of letters,
- * digits, '-' and '_', and not simple header canonicalization with an
- * Ed25519 key (libopendkim 2.11 folds such a signature differently
- * from what it hashed, so it never verifies). pcl_dkim_sign_new checks
+ * digits, '-' and '_' (every key signs every canonicalization: the
+ * refusal of Ed25519 with simple header canonicalization, a defect of
+ * libopendkim's signer, is gone with it). pcl_dkim_sign_new checks
  * the same; call it at configuration load to refuse early. false with
  * err. */
 bool pcl_dkim_sign_check(const struct pcl_dkim_signer *signer,
@@ -299,7 +301,7 @@ struct pcl_dkim_signer_ctx;
 
 /* pcl_dkim_sign_new - a signature for one message; NULL only when an
  * argument is NULL or memory is short. Other failures (signing not
- * prepared, a bad option, a key libopendkim refuses) are kept in the
+ * prepared, a bad option, a key OpenSSL cannot sign with) are kept in the
  * context and returned by pcl_dkim_sign_eom. */
 struct pcl_dkim_signer_ctx *
 pcl_dkim_sign_new(struct pcl_dkim_lib *lib,

@@ -1,7 +1,7 @@
 /*
  * dkim_int - internals shared by the DKIM files (dkim.c verifies;
- * dkim_sign*.c sign with the same library handle); no other module
- * includes this
+ * dkim_sign*.c and dkim_signer.c sign with the same library handle,
+ * without libopendkim); no other module includes this
  *
  * libopendkim's header is included as <opendkim/dkim.h>: its
  * pkg-config flags add -I/usr/include/opendkim, where a bare <dkim.h>
@@ -11,6 +11,7 @@
 #define PCL_DKIM_INT_H
 
 #include <opendkim/dkim.h>
+#include <openssl/evp.h>
 
 #include "dkim.h"
 
@@ -27,6 +28,8 @@ struct pcl_dkim_lib {
 	unsigned min_key_bits;
 	unsigned max_signatures;
 	bool sign_ready; /* pcl_dkim_sign_prepare ran (calloc: false) */
+	long fixed_time; /* tests: t= pinned (pcl_dkim_lib_conf); 0: real */
+	unsigned long sign_expire; /* x= = t= + this; 0: no x= */
 };
 
 enum dkim_key_type {
@@ -34,21 +37,25 @@ enum dkim_key_type {
 	DKIM_KEY_ED25519,
 };
 
-/* A private key (dkim_sign_key.c): the file's PEM text, handed to
- * libopendkim as it is, wiped when freed. */
+/* A private key (dkim_sign_key.c), parsed once at load: never
+ * modified afterwards, so every thread signs with it at once, each
+ * with its own EVP_MD_CTX (openssl-threads(7)). */
 struct pcl_dkim_key {
 	char *path; /* the file it was read from */
-	char *pem;
-	size_t pemlen;
+	EVP_PKEY *pkey;
 	enum dkim_key_type type;
 	unsigned bits;
 };
 
-/* pcl_dkim_field_build - "name:value" into *buf (grown as needed),
- * every bare LF fold made CRLF and trailing line ends dropped; its
- * length, or 0 when longer than max or memory is short (dkim_sign.c;
- * the verifier has its own copy, header_build, for now) */
-size_t pcl_dkim_field_build(char **buf, size_t *cap, const char *name,
-                            const char *value, size_t max);
+#define DKIM_SHA256_LEN 32
+#define DKIM_SIG_MAX 1024 /* an RSA-8192 signature */
+
+/* pcl_dkim_sign_digest - sign the SHA-256 hash of a signing input:
+ * RSASSA-PKCS1-v1_5 with SHA-256 (RFC 6376 3.3.1), or PureEdDSA over
+ * the 32 hash bytes (RFC 8463 3); the signature's length, 0 on error
+ * (dkim_signer.c; the RFC 8463 test vectors call it too) */
+size_t pcl_dkim_sign_digest(const struct pcl_dkim_key *key,
+                            const unsigned char hash[DKIM_SHA256_LEN],
+                            unsigned char sig[DKIM_SIG_MAX]);
 
 #endif

@@ -5,16 +5,15 @@
  * needs it: a regular file, no permission bits for group or others
  * (a DKIM key lets anyone sign as the domain), at most 64 KiB, a
  * private key OpenSSL can parse, RSA of at least 1024 bits (RFC 8301)
- * or Ed25519 (RFC 8463). The PEM text itself is kept and handed to
- * libopendkim, which parses it again per message: OpenSSL is used here
- * only to validate and to learn the type, so the key libopendkim signs
- * with is exactly the file's. An encrypted key is refused without a
- * prompt: a passphrase callback says no, where OpenSSL's default one
- * would read the terminal.
+ * or Ed25519 (RFC 8463). The key is parsed here once, and the EVP_PKEY
+ * kept for every signature (dkim_signer.c): parsing costs more than an
+ * RSA-2048 signature (LIBRARIES.md 8), so it is never done per message.
+ * An encrypted key is refused without a prompt: a passphrase callback
+ * says no, where OpenSSL's default one would read the terminal.
  *
- * This and dkim_genkey.c are portcullis's only users of libcrypto (a
- * dependency of libopendkim anyway). Key text is wiped before it is
- * freed, and no error text quotes it.
+ * This, dkim_signer.c and dkim_genkey.c are portcullis's users of
+ * libcrypto. The file's text is wiped as soon as it is parsed, and no
+ * error text quotes it.
  */
 #include "config.h"
 
@@ -132,24 +131,25 @@ key_open(const char *path, size_t *sizep, char *err, size_t errlen)
 	return -1;
 }
 
-/* key_parse - validate the PEM text with OpenSSL and fill in the type
- * and size; false with err */
+/* key_parse - parse the PEM text with OpenSSL into key->pkey and fill
+ * in the type and size; false with err */
 static bool
-key_parse(struct pcl_dkim_key *key, const char *path, char *err, size_t errlen)
+key_parse(struct pcl_dkim_key *key, const char *pem, size_t pemlen,
+          const char *path, char *err, size_t errlen)
 {
 	struct pem_probe probe = {false};
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
 	bool ok = false;
 
-	if (strlen(key->pem) != key->pemlen) {
+	if (strlen(pem) != pemlen) {
 		pcl_format(err, errlen,
 		           "key file %s: not a PEM private key "
 		           "(NUL byte)",
 		           path);
 		goto out;
 	}
-	bio = BIO_new_mem_buf(key->pem, (int)key->pemlen);
+	bio = BIO_new_mem_buf(pem, (int)pemlen);
 	if (bio == NULL) {
 		pcl_format(err, errlen, "key file %s: out of memory", path);
 		goto out;
@@ -190,6 +190,8 @@ key_parse(struct pcl_dkim_key *key, const char *path, char *err, size_t errlen)
 		           path);
 		goto out;
 	}
+	key->pkey = pkey;
+	pkey = NULL;
 	ok = true;
 out:
 	EVP_PKEY_free(pkey);
@@ -205,7 +207,8 @@ pcl_dkim_key_load(const char *path, char *err, size_t errlen)
 {
 	struct pcl_dkim_key *key = NULL;
 	struct pcl_dkim_key *ret = NULL;
-	size_t size = 0;
+	char *pem = NULL;
+	size_t size = 0, pemlen = 0;
 	int fd = -1;
 
 	if (path == NULL || *path == '\0') {
@@ -225,28 +228,30 @@ pcl_dkim_key_load(const char *path, char *err, size_t errlen)
 		pcl_format(err, errlen, "key file %s: out of memory", path);
 		goto out;
 	}
-	key->pem = key_read(fd, path, size, &key->pemlen, err, errlen);
-	if (key->pem == NULL || !key_parse(key, path, err, errlen))
+	pem = key_read(fd, path, size, &pemlen, err, errlen);
+	if (pem == NULL || !key_parse(key, pem, pemlen, path, err, errlen))
 		goto out;
 	ret = key;
 	key = NULL;
 out:
+	if (pem != NULL) {
+		explicit_bzero(pem, pemlen);
+		free(pem);
+	}
 	if (fd >= 0)
 		close(fd);
 	pcl_dkim_key_free(key);
 	return ret;
 }
 
-/* pcl_dkim_key_free - wipe and free; NULL is safe */
+/* pcl_dkim_key_free - free (OpenSSL wipes the key's secrets); NULL is
+ * safe */
 void
 pcl_dkim_key_free(struct pcl_dkim_key *key)
 {
 	if (key == NULL)
 		return;
-	if (key->pem != NULL) {
-		explicit_bzero(key->pem, key->pemlen);
-		free(key->pem);
-	}
+	EVP_PKEY_free(key->pkey);
 	free(key->path);
 	free(key);
 }

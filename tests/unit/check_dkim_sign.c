@@ -394,6 +394,7 @@ dkim_sign_suite(void)
 	tcase_add_loop_test(tables, test_match, 0, (int)NITEMS(match_cases));
 	suite_add_tcase(s, tables);
 	suite_add_tcase(s, dkim_sign_tcase());
+	suite_add_tcase(s, dkim_signer_tcase());
 	return s;
 }
 

@@ -8,6 +8,7 @@
  *                        parsing and matching; main()
  * check_dkim_sign_trip.c messages signed and verified: round trips,
  *                        tampering, x=, a one-name header list, the API's edges
+ * check_dkim_sign_rfc.c  RFC 8463 A's b= values; one-point messages
  */
 #ifndef DKIM_SIGN_SUITE_H
 #define DKIM_SIGN_SUITE_H
@@ -77,5 +78,6 @@ struct pcl_dkim_signing *load_tables(const char *kt, const char *st,
                                      char *err, size_t errlen);
 
 TCase *dkim_sign_tcase(void);
+TCase *dkim_signer_tcase(void);
 
 #endif

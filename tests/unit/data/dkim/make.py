@@ -115,6 +115,13 @@ def write(name, msg_crlf):
         f.write(msg_crlf.replace(b"\r\n", b"\n"))
 
 
+RFC8463_RSA_PUB = (
+    "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08"
+    "a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR"
+    "+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l"
+    "/K4w3QIDAQAB")
+
+
 def main():
     os.chdir(os.path.dirname(os.path.abspath(__file__)))
     dkim.time.time = lambda: T_SIGN
@@ -132,6 +139,13 @@ def main():
         z.write(zone_line("revoked", "v=DKIM1; k=rsa; p="))
         z.write(zone_line("garbled", "v=DKIM1; k=rsa; p=AAAAB3NzaC1yc2E="))
         # no record for selector "gone": NXDOMAIN
+        # RFC 8463 A.2's keys (rfc8463_*.key: A.1, written by hand)
+        z.write("; RFC 8463 appendix A.2\n")
+        z.write("brisbane._domainkey.football.example.com. IN TXT "
+                '"v=DKIM1; k=ed25519; '
+                'p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="\n')
+        z.write("test._domainkey.football.example.com. IN TXT "
+                '"v=DKIM1; k=rsa; p=%s"\n' % RFC8463_RSA_PUB)
 
     base = crlf(base_message())
     write("unsigned.eml", base)
