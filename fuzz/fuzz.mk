@@ -10,7 +10,7 @@ OUT := fuzz
 OBJ := fuzz/obj
 
 TARGETS ?= spf_record spf_macro dns_reply template urls table conf session \
-	authres helo_addr
+	authres helo_addr dkim_tags
 BINS := $(TARGETS:%=$(OUT)/fuzz_%)
 
 LIB_SRCS := $(sort $(wildcard $(srcdir)/lib/core/*.c $(srcdir)/lib/dns/*.c \
