@@ -119,6 +119,98 @@ pattern_get(struct table_load *ld, char **pp, struct pattern_text *pat)
 	return pattern_flags(ld, pp, pat);
 }
 
+/* How many copies of its atoms a POSIX pattern may ask for. glibc's
+ * regcomp() builds a copy of a subexpression for each count of a
+ * repetition ("a+" is "aa*", "(x){9}" nine x's), so repetitions of
+ * repetitions multiply: "((a)+)+...+" with seventy '+' asked it for 2^70
+ * and took the process's memory (found by fuzz_table). Postfix has the
+ * same trap; a map is the admin's, but a reload must not kill the
+ * daemon. pcre: compiles without copies. */
+#define ERE_COPIES_MAX 20000
+
+/* ere_times - what a repetition at p multiplies its atom by; *len is
+ * its length (0: none there) */
+static uint64_t
+ere_times(const char *p, size_t *len)
+{
+	unsigned long lo = 0, hi = 0;
+	char *end;
+
+	*len = 1;
+	if (*p == '*' || *p == '?')
+		return 1; /* a loop or an alternative: no copy */
+	if (*p == '+')
+		return 2;
+	*len = 0;
+	if (*p != '{' || !isdigit((unsigned char)p[1]))
+		return 1;
+	lo = strtoul(p + 1, &end, 10);
+	hi = lo;
+	if (*end == ',')
+		hi = isdigit((unsigned char)end[1]) ? strtoul(end + 1, &end, 10)
+		                                    : (end++, lo + 1);
+	if (*end != '}')
+		return 1; /* not an interval: regcomp says so */
+	*len = (size_t)(end - p) + 1;
+	if (hi < lo)
+		hi = lo;
+	return hi >= ERE_COPIES_MAX ? ERE_COPIES_MAX + 1 : hi + 1;
+}
+
+/* ere_copies - an upper bound of the atoms regcomp() would build for
+ * re, saturating just above ERE_COPIES_MAX */
+static uint64_t
+ere_copies(const char *re)
+{
+	uint64_t sum[64] = {0}; /* per open group: its atoms so far */
+	uint64_t last = 0;      /* the atom or group a repetition applies to */
+	size_t depth = 0, len;
+
+	for (const char *p = re; *p; p++) {
+		uint64_t t = ere_times(p, &len);
+
+		if (len > 0) {
+			/* the last atom, multiplied once more */
+			sum[depth] -= last;
+			last = last * t > ERE_COPIES_MAX ? ERE_COPIES_MAX + 1
+			                                 : last * t;
+			sum[depth] += last;
+			p += len - 1;
+		} else if (*p == '(') {
+			if (depth + 1 == sizeof(sum) / sizeof(sum[0]))
+				return ERE_COPIES_MAX +
+				       1; /* 63 deep: refused */
+			sum[++depth] = 0;
+			last = 0;
+		} else if (*p == ')' && depth > 0) {
+			last = sum[depth--];
+			sum[depth] += last;
+		} else {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '[') /* a bracket expression: one atom */
+				for (p += p[1] == '^' ? 2 : 1, p += *p == ']';
+				     *p && *p != ']'; p++)
+					if (*p == '[' &&
+					    (p[1] == ':' || p[1] == '.' ||
+					     p[1] == '=') &&
+					    strchr(p + 2, ']'))
+						p = strchr(p + 2, ']');
+			if (*p == '\0')
+				break;
+			last = 1;
+			sum[depth] += 1;
+		}
+		if (sum[depth] > ERE_COPIES_MAX)
+			return ERE_COPIES_MAX + 1;
+	}
+	while (depth > 0) {
+		sum[depth - 1] += sum[depth];
+		depth--;
+	}
+	return sum[0];
+}
+
 /* pattern_compile - compile pat into out; nosub when no $n is used */
 static int
 pattern_compile(struct table_load *ld, const struct pattern_text *pat,
@@ -130,6 +222,13 @@ pattern_compile(struct table_load *ld, const struct pattern_text *pat,
 		char why[256];
 		int rc;
 
+		if (ere_copies(pat->text) > ERE_COPIES_MAX)
+			return table_error(ld,
+			                   "bad regular expression: too "
+			                   "complex for regexp: (repetitions "
+			                   "asking for more than %d copies, or "
+			                   "groups 64 deep); use pcre:",
+			                   ERE_COPIES_MAX);
 		if ((out->re = malloc(sizeof(*out->re))) == NULL)
 			return table_error(ld, "out of memory");
 		rc = regcomp(out->re, pat->text,

@@ -337,6 +337,19 @@ static const struct bad_text_case bad_text_cases[] = {
     {"hash missing result", "texthash", T("# c\nkey\n"), ":2: missing result"},
     {"re bad regex text", "regexp", T("/a{2,1}/ OK\n"),
      ":1: bad regular expression: Invalid"},
+    /* regcomp() copies a subexpression per count of a repetition:
+     * these would take the process's memory (fuzz_table found the
+     * first), so they are refused before it is called */
+    {"re repetitions of a repetition", "regexp",
+     T("/((((a))+++++++++++++++++))/ OK\n"),
+     ":1: bad regular expression: too complex for regexp:"},
+    {"re nested intervals", "regexp", T("/(a{200}){200}/ OK\n"),
+     ":1: bad regular expression: too complex for regexp:"},
+    {"re 64 nested groups", "regexp",
+     T("/((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((a"
+       "))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))/"
+       " OK\n"),
+     ":1: bad regular expression: too complex for regexp:"},
     {"pcre bad regex text", "pcre", T("/(?<=a+)b/ OK\n"),
      ":1: bad regular expression at offset"},
     {"re unknown flag", "regexp", T("/a/q OK\n"),
