@@ -23,34 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { F_MACRO, F_SENDER, F_HELO, F_DOMAIN, F_IP, F_RECEIVER, F_PTR };
 
-/* sender_cut - what pcl_spf_check's sender_setup does: "postmaster"
- * for a missing local-part; -1 when it does not fit */
-static int
-sender_cut(struct spf_ctx *c, const char *s, const char *domain)
-{
-	const char *at = strrchr(s, '@');
-	const char *local = "postmaster";
-	size_t locallen = strlen(local);
-	const char *dom = domain;
-
-	if (at != NULL) {
-		dom = at + 1;
-		if (at > s) {
-			local = s;
-			locallen = (size_t)(at - s);
-		}
-	} else if (*s != '\0') {
-		dom = s;
-	}
-	if (locallen > SPF_VALUE_MAX ||
-	    !pcl_format(c->sender, sizeof(c->sender), "%.*s@%s", (int)locallen,
-	                local, dom))
-		return -1;
-	c->locallen = locallen;
-	c->odomain = c->sender + locallen + 1;
-	return 0;
-}
-
 /* LLVMFuzzerTestOneInput - expand one macro-string */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -83,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = F_PTR; i < ff.n && c->nptr < SPF_PTR_MAX; i++)
 		(void)pcl_copy(c->ptr_names[c->nptr++], sizeof(c->ptr_names[0]),
 		               ff.f[i]);
-	if (sender_cut(c, req.sender, domain) < 0)
+	if (spf_sender_setup(c, domain) < 0)
 		goto out;
 
 	(void)spf_expand_name(c, domain, ff.f[F_MACRO], ff.len[F_MACRO], name);

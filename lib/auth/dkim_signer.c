@@ -436,6 +436,15 @@ b64(char *out, const unsigned char *p, size_t n)
 	(void)EVP_EncodeBlock((unsigned char *)out, p, (int)n);
 }
 
+/* too_long - the field would not fit what pcl_dkim_sign_eom hands out */
+static void
+too_long(struct pcl_dkim_signer_ctx *ctx)
+{
+	sign_fail(ctx, PCL_DKIM_SIGN_ERROR,
+	          "dkim: the signature field is longer than %d bytes",
+	          PCL_DKIM_SIGN_VALUE_MAX);
+}
+
 /* sign_finish - body hash, the field, the header hash, the signature;
  * the value in ctx->value, or a failure */
 static void
@@ -463,9 +472,7 @@ sign_finish(struct pcl_dkim_signer_ctx *ctx)
 	write_head(ctx, &f, bh);
 	if (f.full) {
 		free(f.buf);
-		sign_fail(ctx, PCL_DKIM_SIGN_ERROR,
-		          "dkim: the signature field is longer than %d bytes",
-		          PCL_DKIM_SIGN_VALUE_MAX);
+		too_long(ctx);
 		return;
 	}
 	if (EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) != 1)
@@ -501,9 +508,7 @@ sign_finish(struct pcl_dkim_signer_ctx *ctx)
 	}
 	if (f.full) {
 		free(f.buf);
-		sign_fail(ctx, PCL_DKIM_SIGN_ERROR,
-		          "dkim: the signature field is longer than %d bytes",
-		          PCL_DKIM_SIGN_VALUE_MAX);
+		too_long(ctx);
 		return;
 	}
 	ctx->value = f.buf;

@@ -167,10 +167,10 @@ identity_domain(const char *domain, char out[PCL_DOMAIN_MAX + 1])
 	return multi_label(out);
 }
 
-/* sender_setup - <sender> with "postmaster" for a missing local-part
- * (4.3), cut into l and o; -1 when it does not fit */
-static int
-sender_setup(struct spf_ctx *c, const char *domain)
+/* spf_sender_setup - <sender> with "postmaster" for a missing
+ * local-part (4.3), cut into l and o; -1 when it does not fit */
+int
+spf_sender_setup(struct spf_ctx *c, const char *domain)
 {
 	const char *s = c->req->sender ? c->req->sender : "";
 	const char *at = strrchr(s, '@');
@@ -448,7 +448,7 @@ pcl_spf_check(struct pcl_dns *dns, const struct pcl_spf_request *req,
 		out->result = PCL_SPF_NONE;
 		goto out;
 	}
-	if (sender_setup(c, domain) < 0) {
+	if (spf_sender_setup(c, domain) < 0) {
 		out->result = PCL_SPF_PERMERROR;
 		pcl_copy(out->problem, sizeof(out->problem),
 		         "sender address too long");

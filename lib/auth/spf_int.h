@@ -103,6 +103,10 @@ int spf_error(struct spf_ctx *c, enum pcl_spf_result r, const char *fmt, ...)
 /* spf_count_void - one more void lookup: 0, or -1 over the limit */
 int spf_count_void(struct spf_ctx *c, const char *name);
 
+/* spf_sender_setup - c->req->sender (or postmaster@domain) as <sender>,
+ * cut into the l and o macro parts; -1 when it does not fit */
+int spf_sender_setup(struct spf_ctx *c, const char *domain);
+
 /* spf_name_valid - can name be put in a query: labels of 1..63 bytes,
  * at most 253 bytes, one trailing dot allowed */
 bool spf_name_valid(const char *name, size_t len);
