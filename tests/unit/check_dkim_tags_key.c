@@ -102,17 +102,10 @@ key_expect(const char *label, const char *record, size_t len, const char *want,
            struct pcl_dkim_tags_key *key)
 {
 	char err[256] = "";
-	enum pcl_dkim_tags_status st;
 
-	st = pcl_dkim_tags_key_parse(record, len, key, err, sizeof(err));
-	if (want == NULL)
-		ck_assert_msg(st == PCL_DKIM_TAGS_OK,
-		              "%s: got %s, want success", label, err);
-	else
-		ck_assert_msg(st == PCL_DKIM_TAGS_PERMERROR &&
-		                  strcmp(err, want) == 0,
-		              "%s: got %d \"%s\", want \"%s\"", label, (int)st,
-		              err, want);
+	status_expect(
+	    label, pcl_dkim_tags_key_parse(record, len, key, err, sizeof(err)),
+	    err, want);
 }
 
 START_TEST(test_good)

@@ -14,11 +14,18 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "dkim_tags.h"
+
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* repeat - a malloc'd string: prefix, n copies of fill, suffix */
 char *repeat(const char *prefix, const char *fill, size_t n,
              const char *suffix);
+
+/* status_expect - a parser's status and error against the error
+ * wanted (NULL: success) */
+void status_expect(const char *label, enum pcl_dkim_tags_status st,
+                   const char *err, const char *want);
 
 /* dkim_tags_key_tcase - the key record cases */
 TCase *dkim_tags_key_tcase(void);

@@ -5,8 +5,13 @@
 
 #include <check.h>
 
+#include <time.h>
+#include <unistd.h>
+
 #include "conf_fixture.h"
 #include "fakedns.h"
+#include "fd_count.h"
+#include "session.h"
 #include "session_dns.h"
 #include "util.h"
 
@@ -41,4 +46,25 @@ session_dns_load(const char *dir, const char *base, const char *extra)
 	               fk->servers, extra),
 	    "configuration text too long");
 	return conf_fixture_load(dir, text);
+}
+
+/* session_dns_fds_settle - HELO until one socket is left, then MAIL */
+void
+session_dns_fds_settle(struct pcl_session *s, int base)
+{
+	struct timespec t0, t;
+	struct pcl_decision d;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(10 * 1000);
+		pcl_session_helo(s, "mail.example.net", &d);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (fd_count() - base > 1 && t.tv_sec - t0.tv_sec < 10);
+	ck_assert_msg(fd_count() - base == 1,
+	              "after HELO: got %d sockets, want 1 (the dropped list)",
+	              fd_count() - base);
+	pcl_session_mail(s, "a@example.net", NULL, &d);
+	ck_assert_msg(fd_count() - base == 1,
+	              "after MAIL: got %d sockets, want 1", fd_count() - base);
 }

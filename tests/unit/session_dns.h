@@ -19,4 +19,11 @@ void session_dns_stop(void);
 struct pcl_conf *session_dns_load(const char *dir, const char *base,
                                   const char *extra);
 
+struct pcl_session;
+
+/* session_dns_fds_settle - the client says HELO again (for at most 10
+ * s) until the session holds one socket of its own above base (the
+ * query to a list that never answers), then MAIL: still one */
+void session_dns_fds_settle(struct pcl_session *s, int base);
+
 #endif
