@@ -94,3 +94,31 @@ class FakeDNS:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def sink_clear(sink):
+    """remove every file smtp-sink wrote"""
+    for name in os.listdir(sink):
+        try:
+            os.unlink(os.path.join(sink, name))
+        except FileNotFoundError:
+            pass
+
+
+def sink_count(sink):
+    """how many files smtp-sink wrote"""
+    return len(os.listdir(sink))
+
+
+def sink_busy(sink, pid):
+    """true while smtp-sink holds a file of sink open: it creates the
+    file at MAIL and closes it just before its reply to the final dot"""
+    fds = "/proc/%d/fd" % pid
+    prefix = os.path.realpath(sink) + "/"
+    for fd in os.listdir(fds):
+        try:
+            if os.readlink(os.path.join(fds, fd)).startswith(prefix):
+                return True
+        except OSError:
+            pass
+    return False

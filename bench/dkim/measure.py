@@ -35,7 +35,8 @@ import dns.resolver
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import benchlib  # noqa: E402
-from benchlib import VERBOSE, arg_parser, median  # noqa: E402
+from benchlib import (VERBOSE, arg_parser, median,  # noqa: E402
+                      sink_busy, sink_clear, sink_count)
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 STALL_S = 30.0  # a run that delivers nothing for this long is broken
@@ -157,30 +158,7 @@ class FakeDNS(benchlib.FakeDNS):
 # --- the sink ----------------------------------------------------------------
 
 
-def sink_clear(sink):
-    for name in os.listdir(sink):
-        try:
-            os.unlink(os.path.join(sink, name))
-        except FileNotFoundError:
-            pass
 
-
-def sink_count(sink):
-    return len(os.listdir(sink))
-
-
-def sink_busy(sink, pid):
-    """true while smtp-sink holds a file of sink open: it creates the
-    file at MAIL and closes it just before its reply to the final dot"""
-    fds = "/proc/%d/fd" % pid
-    prefix = os.path.realpath(sink) + "/"
-    for fd in os.listdir(fds):
-        try:
-            if os.readlink(os.path.join(fds, fd)).startswith(prefix):
-                return True
-        except OSError:
-            pass
-    return False
 
 
 def sink_message(path):

@@ -23,7 +23,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchlib import VERBOSE, FakeDNS, arg_parser, median  # noqa: E402
+from benchlib import (VERBOSE, FakeDNS, arg_parser, median,  # noqa: E402
+                      sink_busy, sink_clear)
 
 STALL_S = 60
 
@@ -50,25 +51,6 @@ def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
 
-def sink_clear(sink):
-    for name in os.listdir(sink):
-        try:
-            os.unlink(os.path.join(sink, name))
-        except FileNotFoundError:
-            pass
-
-
-def sink_busy(sink, pid):
-    """true while smtp-sink holds a file of sink open"""
-    fds = "/proc/%d/fd" % pid
-    prefix = os.path.realpath(sink) + "/"
-    for fd in os.listdir(fds):
-        try:
-            if os.readlink(os.path.join(fds, fd)).startswith(prefix):
-                return True
-        except OSError:
-            pass
-    return False
 
 
 def send(name, port, n, sessions, sink, sink_pid):

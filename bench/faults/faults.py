@@ -35,7 +35,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchlib import VERBOSE, FakeDNS, arg_parser  # noqa: E402
+from benchlib import (VERBOSE, FakeDNS, arg_parser,  # noqa: E402
+                      sink_clear, sink_count)
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MARKER_RE = re.compile(r"^X-Rcpt-Args: <(\d+)([a-z]+)@dest\.example>", re.M)
@@ -175,16 +176,6 @@ def sink_scan(sink, pid):
     return got
 
 
-def sink_count(sink):
-    return len(os.listdir(sink))
-
-
-def sink_clear(sink):
-    for name in os.listdir(sink):
-        try:
-            os.unlink(os.path.join(sink, name))
-        except FileNotFoundError:
-            pass
 
 
 def queue_count(queue):
