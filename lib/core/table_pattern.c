@@ -123,92 +123,145 @@ pattern_get(struct table_load *ld, char **pp, struct pattern_text *pat)
  * regcomp() builds a copy of a subexpression for each count of a
  * repetition ("a+" is "aa*", "(x){9}" nine x's), so repetitions of
  * repetitions multiply: "((a)+)+...+" with seventy '+' asked it for 2^70
- * and took the process's memory (found by fuzz_table). Postfix has the
- * same trap; a map is the admin's, but a reload must not kill the
- * daemon. pcre: compiles without copies. */
+ * and took the process's memory (found by fuzz_table). A copied
+ * subexpression that can match the empty string costs more: regcomp()
+ * works out which nodes each node reaches without reading a character,
+ * and for such copies that is about the square of their size
+ * ("(a*)++++++++++++" took 31 s and "(())++++++++++++" 1.6 GB, found by
+ * fuzz_table). Postfix has the same trap; a map is the admin's, but a
+ * reload must not kill the daemon. pcre: compiles without copies. */
 #define ERE_COPIES_MAX 20000
 
-/* ere_times - what a repetition at p multiplies its atom by; *len is
- * its length (0: none there) */
-static uint64_t
-ere_times(const char *p, size_t *len)
+/* A repetition: the copies it asks for of its atom, and whether the
+ * repeated atom may then match the empty string. */
+struct ere_rep {
+	size_t len;     /* its length; 0: no repetition there */
+	uint64_t times; /* copies of the atom */
+	bool empty;     /* a minimum of zero */
+};
+
+/* ere_rep - the repetition at p, if any */
+static struct ere_rep
+ere_rep(const char *p)
 {
+	struct ere_rep r = {1, 1, true};
 	unsigned long lo = 0, hi = 0;
 	char *end;
 
-	*len = 1;
 	if (*p == '*' || *p == '?')
-		return 1; /* a loop or an alternative: no copy */
+		return r; /* a loop or an alternative: no copy */
 	if (*p == '+')
-		return 2;
-	*len = 0;
+		return (struct ere_rep){1, 2, false};
+	r.len = 0;
 	if (*p != '{' || !isdigit((unsigned char)p[1]))
-		return 1;
+		return r;
 	lo = strtoul(p + 1, &end, 10);
 	hi = lo;
 	if (*end == ',')
 		hi = isdigit((unsigned char)end[1]) ? strtoul(end + 1, &end, 10)
 		                                    : (end++, lo + 1);
 	if (*end != '}')
-		return 1; /* not an interval: regcomp says so */
-	*len = (size_t)(end - p) + 1;
+		return r; /* not an interval: regcomp says so */
+	r.len = (size_t)(end - p) + 1;
+	r.empty = lo == 0;
 	if (hi < lo)
 		hi = lo;
-	return hi >= ERE_COPIES_MAX ? ERE_COPIES_MAX + 1 : hi + 1;
+	r.times = hi >= ERE_COPIES_MAX ? ERE_COPIES_MAX + 1 : hi + 1;
+	return r;
 }
 
-/* ere_copies - an upper bound of the atoms regcomp() would build for
- * re, saturating just above ERE_COPIES_MAX */
+/* The cost so far of one open group (or of the whole pattern). */
+struct ere_group {
+	uint64_t sum;    /* its nodes so far */
+	bool branch;     /* its current branch may match the empty string */
+	bool before;     /* ... without its last atom */
+	bool any_branch; /* an earlier branch (before a '|') may */
+};
+
+/* ere_cost - n saturated just above ERE_COPIES_MAX */
+static uint64_t
+ere_cost(uint64_t n)
+{
+	return n > ERE_COPIES_MAX ? ERE_COPIES_MAX + 1 : n;
+}
+
+/* ere_atom_end - past the atom at p (a bracket expression is one) */
+static const char *
+ere_atom_end(const char *p)
+{
+	if (*p == '\\' && p[1])
+		return p + 1;
+	if (*p != '[')
+		return p;
+	for (p += p[1] == '^' ? 2 : 1, p += *p == ']'; *p && *p != ']'; p++)
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=') &&
+		    strchr(p + 2, ']'))
+			p = strchr(p + 2, ']');
+	return p;
+}
+
+/* ere_copies - an upper bound of the work regcomp() would do for re, in
+ * nodes, saturating just above ERE_COPIES_MAX */
 static uint64_t
 ere_copies(const char *re)
 {
-	uint64_t sum[64] = {0}; /* per open group: its atoms so far */
-	uint64_t last = 0;      /* the atom or group a repetition applies to */
-	size_t depth = 0, len;
+	struct ere_group g[64] = {{0, true, true, false}};
+	uint64_t last = 0; /* the atom or group a repetition applies to */
+	bool last_empty = false;
+	size_t depth = 0;
 
 	for (const char *p = re; *p; p++) {
-		uint64_t t = ere_times(p, &len);
+		struct ere_rep r = ere_rep(p);
+		struct ere_group *cur = &g[depth];
 
-		if (len > 0) {
-			/* the last atom, multiplied once more */
-			sum[depth] -= last;
-			last = last * t > ERE_COPIES_MAX ? ERE_COPIES_MAX + 1
-			                                 : last * t;
-			sum[depth] += last;
-			p += len - 1;
+		if (r.len > 0) {
+			/* the last atom, copied, plus the repetition's node */
+			cur->sum -= last;
+			last = ere_cost(last * r.times + 1);
+			if (last_empty && r.times > 1)
+				last = ere_cost(last * last);
+			last_empty = last_empty || r.empty;
+			cur->branch = cur->before && last_empty;
+			p += r.len - 1;
 		} else if (*p == '(') {
-			if (depth + 1 == sizeof(sum) / sizeof(sum[0]))
-				return ERE_COPIES_MAX +
-				       1; /* 63 deep: refused */
-			sum[++depth] = 0;
+			if (depth + 1 == sizeof(g) / sizeof(g[0]))
+				return ERE_COPIES_MAX + 1; /* 63 deep */
+			g[++depth] = (struct ere_group){0, true, true, false};
 			last = 0;
-		} else if (*p == ')' && depth > 0) {
-			last = sum[depth--];
-			sum[depth] += last;
-		} else {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '[') /* a bracket expression: one atom */
-				for (p += p[1] == '^' ? 2 : 1, p += *p == ']';
-				     *p && *p != ']'; p++)
-					if (*p == '[' &&
-					    (p[1] == ':' || p[1] == '.' ||
-					     p[1] == '=') &&
-					    strchr(p + 2, ']'))
-						p = strchr(p + 2, ']');
-			if (*p == '\0')
-				break;
+			last_empty = false;
+			continue;
+		} else if (*p == '|') {
+			cur->any_branch = cur->any_branch || cur->branch;
+			cur->branch = cur->before = true;
 			last = 1;
-			sum[depth] += 1;
+			last_empty = false;
+		} else {
+			bool empty = false;
+
+			if (*p == ')' && depth > 0) {
+				last = cur->sum + 1; /* the group's own node */
+				empty = cur->branch || cur->any_branch;
+				cur = &g[--depth];
+			} else {
+				const char *atom = p;
+
+				p = ere_atom_end(p);
+				if (*p == '\0')
+					break;
+				last = 1;
+				empty = p == atom && (*p == '^' || *p == '$');
+			}
+			last_empty = empty;
+			cur->before = cur->branch;
+			cur->branch = cur->branch && empty;
 		}
-		if (sum[depth] > ERE_COPIES_MAX)
+		cur->sum = ere_cost(cur->sum + last);
+		if (cur->sum > ERE_COPIES_MAX)
 			return ERE_COPIES_MAX + 1;
 	}
-	while (depth > 0) {
-		sum[depth - 1] += sum[depth];
-		depth--;
-	}
-	return sum[0];
+	for (; depth > 0; depth--)
+		g[depth - 1].sum = ere_cost(g[depth - 1].sum + g[depth].sum);
+	return g[0].sum;
 }
 
 /* pattern_compile - compile pat into out; nosub when no $n is used */

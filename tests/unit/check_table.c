@@ -124,6 +124,10 @@ static const struct lookup_case lookup_cases[] = {
      "OK corp"},
     {"re if false skips block", "regexp", "features.regexp", "x.y.test",
      NOTFOUND, NULL},
+    {"re nullable group repeated", "regexp", "features.regexp",
+     "mx.a.nullable.test", FOUND, "OK nullable"},
+    {"re nullable groups", "regexp", "features.regexp", "xxybab.test", FOUND,
+     "OK nullable stacked"},
     {"re negation", "regexp", "features.regexp", "nobody", FOUND,
      "REJECT dotless"},
     {"re /a/!/b/ first", "regexp", "features.regexp", "a.example.org", FOUND,
@@ -344,6 +348,17 @@ static const struct bad_text_case bad_text_cases[] = {
      T("/((((a))+++++++++++++++++))/ OK\n"),
      ":1: bad regular expression: too complex for regexp:"},
     {"re nested intervals", "regexp", T("/(a{200}){200}/ OK\n"),
+     ":1: bad regular expression: too complex for regexp:"},
+    /* copies of what may match nothing cost regcomp() the square of
+     * their size: 31 s and 1.6 GB (fuzz_table found the second) */
+    {"re repetitions of a star", "regexp", T("/(a*)++++++++++++/ OK\n"),
+     ":1: bad regular expression: too complex for regexp:"},
+    {"re repetitions of an empty group", "regexp",
+     T("/^(.*)@(.*)$/ OK\n/(((((((((a(())++++++++++++)))))))))/ $1\n"),
+     ":2: bad regular expression: too complex for regexp:"},
+    {"re repetitions of an empty branch", "regexp", T("/(a|)+++++/ OK\n"),
+     ":1: bad regular expression: too complex for regexp:"},
+    {"re nullable interval", "regexp", T("/(a?b?){500}/ OK\n"),
      ":1: bad regular expression: too complex for regexp:"},
     {"re 64 nested groups", "regexp",
      T("/((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((a"
