@@ -1,14 +1,14 @@
 /*
- * dkim - DKIM verification (with libopendkim) and signing (our own,
- * over OpenSSL)
+ * dkim - DKIM verification and signing of our own, over OpenSSL 3
+ * (RFC 6376, RFC 8463 Ed25519-SHA256, RFC 8301)
  *
- * The verifier is the only libopendkim user. Keys are looked up through
- * portcullis's DNS module via libopendkim's DNS hooks, so dns_servers, the
- * deadline and the cache apply, and the tests can serve keys from a test DNS.
- * The traps of LIBRARIES.md §2 are handled here: dkim_close() must not
- * free our DNS service; Postfix sends header folds as bare LF and they
- * are restored to CRLF; a signature passes only by DKIM_SIG_CHECK
- * (signature and body hash), never by the PASSED flag alone.
+ * One library handle per configuration (pcl_dkim_lib_new), shared by
+ * every thread: the DNS module it looks keys up with (so dns_servers,
+ * the deadline and the answer cache apply, and tests serve keys from a
+ * test DNS), the limits, the cache of parsed public keys, and what
+ * signing needs. Verification: dkim_verify.c (header, choice of
+ * signatures, body) and dkim_verify_judge.c (keys, hashes, verdicts);
+ * their header comments give the bounds and the order of verdicts.
  */
 #ifndef PCL_DKIM_H
 #define PCL_DKIM_H
@@ -20,10 +20,12 @@
 #include "dns.h"
 #include "util.h"
 
+#define PCL_DKIM_MAX_SIGNATURES_LIMIT 50
+
 struct pcl_dkim_lib_conf {
 	unsigned min_key_bits;   /* default 1024 (RSA) */
-	unsigned max_signatures; /* verified per message, default 5 */
-	unsigned timeout_s;      /* key lookup, default 5 */
+	unsigned max_signatures; /* verified per message, default 5, at
+	                            most PCL_DKIM_MAX_SIGNATURES_LIMIT */
 	long fixed_time;         /* tests: pin the clock; 0 = real */
 };
 
@@ -74,9 +76,15 @@ void pcl_dkim_verify_body(struct pcl_dkim_verify *v, const unsigned char *p,
                           size_t len);
 void pcl_dkim_verify_eom(struct pcl_dkim_verify *v);
 
-/* After eom: every signature found (up to max_signatures judged; the
- * rest neutral), in header order. */
+/* After eom: every DKIM-Signature field examined (pcl_dkim_verify_sig
+ * of 0 .. count - 1 is one array) (the first
+ * 2 * max_signatures + 10; at most max_signatures of them verified, the
+ * others judged on their face or neutral), in header order. */
 size_t pcl_dkim_verify_count(const struct pcl_dkim_verify *v);
+
+/* pcl_dkim_verify_unexamined - DKIM-Signature fields past those
+ * examined (or past the verifier's header budget): counted, never read */
+size_t pcl_dkim_verify_unexamined(const struct pcl_dkim_verify *v);
 const struct pcl_dkim_sig *pcl_dkim_verify_sig(const struct pcl_dkim_verify *v,
                                                size_t i);
 void pcl_dkim_verify_free(struct pcl_dkim_verify *v);

@@ -4,7 +4,7 @@
  * pcl_dkim_genkey makes an RSA key (RFC 8301: at least 1024 bits, 2048
  * by default) or an Ed25519 key (RFC 8463) with OpenSSL 3's EVP
  * interface and writes it as unencrypted PKCS#8 PEM, what `openssl
- * genpkey` writes and pcl_dkim_key_load and libopendkim read.
+ * genpkey` writes and pcl_dkim_key_load reads.
  *
  * The file: always written first as a temporary file beside its name
  * (mkostemp: O_EXCL, never through a symlink), mode 0600 from the

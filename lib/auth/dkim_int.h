@@ -1,30 +1,25 @@
 /*
- * dkim_int - internals shared by the DKIM files (dkim.c verifies;
- * dkim_sign*.c and dkim_signer.c sign with the same library handle,
- * without libopendkim); no other module includes this
- *
- * libopendkim's header is included as <opendkim/dkim.h>: its
- * pkg-config flags add -I/usr/include/opendkim, where a bare <dkim.h>
- * would also match portcullis's own lib/dkim.h.
+ * dkim_int - internals shared by the DKIM files (dkim.c holds the
+ * library handle, dkim_verify*.c verify, dkim_sign*.c and
+ * dkim_signer.c sign with the same handle); no other module includes
+ * this
  */
 #ifndef PCL_DKIM_INT_H
 #define PCL_DKIM_INT_H
 
-#include <opendkim/dkim.h>
 #include <openssl/evp.h>
 
 #include "dkim.h"
 
 #define DKIM_DEFAULT_MIN_KEY_BITS 1024
 #define DKIM_DEFAULT_MAX_SIGNATURES 5
-#define DKIM_DEFAULT_TIMEOUT 5
+#define DKIM_KEYCACHE_SLOTS 1024
 
-/* The library handle: immutable after pcl_dkim_lib_new, so threads
- * share it without a lock. It is also libopendkim's DNS "service"
- * (the first argument of every DNS hook). */
+/* The library handle: immutable after pcl_dkim_lib_new (the key cache
+ * has its own lock), so threads share it without one. */
 struct pcl_dkim_lib {
-	DKIM_LIB *lib;
 	struct pcl_dns *dns; /* borrowed: the caller frees it, after us */
+	struct dkim_keycache *keys; /* public keys, parsed */
 	unsigned min_key_bits;
 	unsigned max_signatures;
 	bool sign_ready; /* pcl_dkim_sign_prepare ran (calloc: false) */

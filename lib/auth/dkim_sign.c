@@ -4,9 +4,8 @@
  * signer's options (pcl_dkim_sign_check)
  *
  * The signatures themselves are made by dkim_signer.c, with OpenSSL
- * and portcullis's canonicalizer; libopendkim is no longer used to
- * sign. pcl_dkim_sign_prepare only records the x= lifetime in the
- * shared library handle, before threads start; From is always
+ * and portcullis's canonicalizer. pcl_dkim_sign_prepare only records the x=
+ * lifetime in the shared library handle, before threads start; From is always
  * oversigned (RFC 6376 8.15), so there is nothing else to set.
  */
 #include "config.h"

@@ -1,6 +1,6 @@
 /*
  * dkim_verify - the DKIM check of inbound mail (RFC 6376, RFC 8463),
- * over the verifier of lib/auth/dkim.c
+ * over the verifier of lib/auth/dkim_verify*.c
  *
  * The message is fed to one verifier as it streams by; at its end every
  * signature is traced and published (Authentication-Results reads
@@ -82,6 +82,11 @@ verdict(struct pcl_check_ctx *x, struct pcl_dkim_verify *v)
 			pcl_format(detail, sizeof(detail), "d=%s s=%s: %s",
 			           g->domain, g->selector, g->reason);
 	}
+	if (pcl_dkim_verify_unexamined(v) > 0)
+		pcl_check_trace(x, PCL_STAGE_DATA, "dkim", "neutral",
+		                "%zu more DKIM-Signature fields not examined "
+		                "(over the per-message limit)",
+		                pcl_dkim_verify_unexamined(v));
 	pcl_check_publish_dkim(x, n ? pcl_dkim_verify_sig(v, 0) : NULL, n);
 	if (pass)
 		return;

@@ -56,31 +56,6 @@ header(struct pcl_check_ctx *x, const char *name, const char *value)
 		st->lost = true;
 }
 
-/* from_address - the address of a From: value ("Name" <a@b> or a@b) */
-static bool
-from_address(const char *value, char *out, size_t len)
-{
-	const char *lt = strchr(value, '<'), *p, *end;
-	size_t n;
-
-	if (lt && (end = strchr(lt, '>')) != NULL) {
-		p = lt + 1;
-	} else {
-		p = value;
-		while (isspace((unsigned char)*p))
-			p++;
-		end = p;
-		while (*end && !isspace((unsigned char)*end) && *end != '(')
-			end++;
-	}
-	n = (size_t)(end - p);
-	if (n == 0 || n >= len || memchr(p, '@', n) == NULL)
-		return false;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return true;
-}
-
 /* long_lines - note lines longer than SMTP allows (RFC 5321 4.5.3.1.6):
  * Postfix's smtp client breaks them on the way out
  * (smtp_line_length_limit), after the signature was made */
@@ -121,8 +96,8 @@ eoh(struct pcl_check_ctx *x)
 		(void)pcl_copy(address, sizeof(address), k->sender);
 	for (size_t i = 0; !*address && i < st->hdrs.count; i++)
 		if (strcasecmp(st->hdrs.items[i].name, "From") == 0 &&
-		    from_address(st->hdrs.items[i].value, address,
-		                 sizeof(address)))
+		    pcl_header_address(st->hdrs.items[i].value, address,
+		                       sizeof(address)))
 			break;
 	if (*address == '\0') {
 		if (st->hdrs.count > 0)

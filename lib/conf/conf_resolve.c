@@ -319,7 +319,6 @@ resolve_auth(struct pcl_conf *c, struct errs *e)
 	struct pcl_dkim_lib_conf dc = {
 	    .min_key_bits = (unsigned)c->dkim_min_key_bits,
 	    .max_signatures = (unsigned)c->dkim_max_signatures,
-	    .timeout_s = (unsigned)((c->dns_timeout + 999) / 1000),
 	};
 	char err[PCL_ERR_MAX];
 	int line;

@@ -156,3 +156,28 @@ pcl_option_error(char *err, size_t errlen, int c, int short_opt,
 	else
 		pcl_format(err, errlen, "unknown option %s", arg);
 }
+
+/* pcl_header_address - the address of a From:-style value */
+bool
+pcl_header_address(const char *value, char *out, size_t len)
+{
+	const char *lt = strchr(value, '<'), *p, *end;
+	size_t n;
+
+	if (lt && (end = strchr(lt, '>')) != NULL) {
+		p = lt + 1;
+	} else {
+		p = value;
+		while (isspace((unsigned char)*p))
+			p++;
+		end = p;
+		while (*end && !isspace((unsigned char)*end) && *end != '(')
+			end++;
+	}
+	n = (size_t)(end - p);
+	if (n == 0 || n >= len || memchr(p, '@', n) == NULL)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}

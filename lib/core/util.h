@@ -46,6 +46,11 @@ char *pcl_strdup(const char *s);
  * the result does not fit */
 bool pcl_strip_brackets(char *dst, size_t len, const char *src);
 
+/* pcl_header_address - the address of a From:-style value ("Name"
+ * <a@b> or a@b (comment)) into out; false when there is none with an
+ * '@' or it does not fit */
+bool pcl_header_address(const char *value, char *out, size_t len);
+
 /* pcl_option_error - the message for what getopt_long returned (c:
  * ':' for a missing argument, else an unknown option) about arg
  * (argv[optind - 1]); short_opt is optopt for a short option, 0 for a

@@ -104,7 +104,6 @@ lib_new(unsigned max_signatures, unsigned min_key_bits)
 
 	conf.max_signatures = max_signatures;
 	conf.min_key_bits = min_key_bits;
-	conf.timeout_s = 2;
 	conf.fixed_time = FIXED_TIME;
 	lib = pcl_dkim_lib_new(dns, &conf, err, sizeof(err));
 	ck_assert_msg(lib != NULL, "pcl_dkim_lib_new: %s", err);
