@@ -22,6 +22,7 @@
 #include "authres.h"
 #include "checks.h"
 #include "dkim.h"
+#include "dmarc.h"
 #include "spf.h"
 #include "util.h"
 
@@ -97,6 +98,26 @@ delete_forged(struct pcl_check_ctx *x)
 	}
 }
 
+/* add_dmarc - "dmarc=fail (p=reject sp=none dis=reject)
+ * header.from=example.com" (the policy words when a record applied) */
+static void
+add_dmarc(struct pcl_authres *ar, const struct pcl_dmarc_verdict *v)
+{
+	char comment[96] = "";
+
+	if (v->p != PCL_DMARC_P_UNSET)
+		pcl_format(comment, sizeof(comment), "p=%s sp=%s%s%s",
+		           pcl_dmarc_policy_name(v->p),
+		           pcl_dmarc_policy_name(v->sp),
+		           v->result == PCL_DMARC_R_FAIL ? " dis=" : "",
+		           v->result == PCL_DMARC_R_FAIL
+		               ? pcl_dmarc_policy_name(v->disposition)
+		               : "");
+	pcl_authres_add(ar, "dmarc", pcl_dmarc_result_name(v->result),
+	                *comment ? comment : NULL, "header.from",
+	                *v->from ? v->from : NULL, NULL);
+}
+
 /* add_ours - our header, from the published results; none when no
  * check had anything to say */
 static void
@@ -125,6 +146,8 @@ add_ours(struct pcl_check_ctx *x)
 		                "header.a", g->algorithm, "header.b", g->b,
 		                NULL);
 	}
+	if (k->dmarc)
+		add_dmarc(&ar, k->dmarc);
 	if (ar.results > 0)
 		pcl_check_header(x, PCL_SCOPE_MSG, "Authentication-Results",
 		                 pcl_authres_value(&ar));

@@ -20,6 +20,7 @@ extern const struct pcl_check pcl_check_recipient_access;
 extern const struct pcl_check pcl_check_dnsbl;
 extern const struct pcl_check pcl_check_spf;
 extern const struct pcl_check pcl_check_dkim;
+extern const struct pcl_check pcl_check_dmarc;
 extern const struct pcl_check pcl_check_dbl;
 extern const struct pcl_check pcl_check_authres;
 extern const struct pcl_check pcl_check_signing;
@@ -33,6 +34,7 @@ const struct pcl_check *const pcl_checks[] = {
     &pcl_check_dnsbl,            /* connect .. rcpt: the client lists */
     &pcl_check_spf,              /* mail: HELO and MAIL FROM */
     &pcl_check_dkim,             /* the message's signatures */
+    &pcl_check_dmarc,            /* eom: reads spf and dkim */
     &pcl_check_dbl,              /* domains, as each is known */
     &pcl_check_authres,          /* forged ones out, ours in */
     &pcl_check_signing,          /* outgoing: DKIM-Signature */

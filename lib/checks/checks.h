@@ -41,6 +41,7 @@
 struct pcl_session;
 struct pcl_spf_response;
 struct pcl_dkim_sig;
+struct pcl_dmarc_verdict;
 
 /* The events of a session, in SMTP order. */
 enum pcl_event {
@@ -100,6 +101,7 @@ struct pcl_facts {
 	const char *spf_mailfrom_identity;           /* the address checked */
 	const struct pcl_dkim_sig *dkim;             /* every signature */
 	size_t ndkim;
+	const struct pcl_dmarc_verdict *dmarc; /* NULL: not evaluated */
 	bool dnsbl_done; /* the client lists answered (or failed) */
 	int dnsbl_score;
 };
@@ -210,6 +212,8 @@ void pcl_check_publish_spf(struct pcl_check_ctx *x,
                            const char *mailfrom_identity);
 void pcl_check_publish_dkim(struct pcl_check_ctx *x,
                             const struct pcl_dkim_sig *sigs, size_t n);
+void pcl_check_publish_dmarc(struct pcl_check_ctx *x,
+                             const struct pcl_dmarc_verdict *v);
 void pcl_check_publish_dnsbl(struct pcl_check_ctx *x, int score);
 
 /* pcl_check_log_id - the queue ID, or "NOQUEUE", for a log line */

@@ -54,6 +54,7 @@ enum pcl_conf_type {
 #define PCL_CK_SECRET 0x1 /* value shown as <redacted> by the dump */
 #define PCL_CK_RBL 0x2    /* a reply that may use the $rbl_* variables */
 #define PCL_CK_SPF 0x4    /* a reply that may use the $spf_* variables */
+#define PCL_CK_DMARC 0x8  /* a reply that may use the $dmarc_* variables */
 
 struct pcl_conf_key {
 	const char *name;
@@ -203,6 +204,12 @@ struct pcl_conf {
 	struct pcl_check_conf dkim_fail, dkim_none;
 	enum pcl_on_error dkim_on_error;
 	struct pcl_dkim_lib *dkim; /* when verifying or signing */
+	bool dmarc_verify;
+	char *dmarc_mode; /* "rfc9989" or "rfc7489" */
+	bool dmarc_psl;   /* resolved: rfc7489 */
+	struct pcl_check_conf dmarc_reject, dmarc_quarantine, dmarc_none,
+	    dmarc_multi_from;
+	enum pcl_on_error dmarc_on_error;
 	char *dkim_sign_domain, *dkim_sign_selector, *dkim_sign_key;
 	char *dkim_key_table, *dkim_signing_table;
 	bool dkim_sign_multiple;

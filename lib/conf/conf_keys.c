@@ -33,6 +33,16 @@
 		    PCL_CK_SPF, "reply when " doc                              \
 	}
 
+/* DMARC_CHECK - the action and reply of one DMARC outcome; the reply
+ * may use $dmarc_domain and $dmarc_policy */
+#define DMARC_CHECK(name, act_def, reply_def, doc)                             \
+	{#name "_action",   PCL_CT_ACTION, act_def, NOB, OFF(name.action), 0,  \
+	 "action when " doc},                                                  \
+	{                                                                      \
+#name "_reply", PCL_CT_REPLY, reply_def, NOB, OFF(name.reply), \
+		    PCL_CK_DMARC, "reply when " doc                            \
+	}
+
 /* ACCESS - an access map list and its on_error */
 #define ACCESS(name, what)                                                     \
 	{#name,                                                                \
@@ -238,6 +248,28 @@ const struct pcl_conf_key pcl_conf_keys[] = {
                "the message has no DKIM signature"),
     {"dkim_on_error", PCL_CT_ONERR, "", NOB, OFF(dkim_on_error), 0,
      "when a key lookup fails temporarily (empty: on_error)"},
+    {"dmarc_verify", PCL_CT_BOOL, "yes", NOB, OFF(dmarc_verify), 0,
+     "evaluate DMARC for inbound mail"},
+    {"dmarc_mode", PCL_CT_STRING, "rfc9989", NOB, OFF(dmarc_mode), 0,
+     "rfc9989 (DNS tree walk) or rfc7489 (Public Suffix List)"},
+    DMARC_CHECK(dmarc_reject, "reject",
+                "550 5.7.1 Email rejected per DMARC policy for "
+                "$dmarc_domain",
+                "DMARC fails and the domain's policy is reject"),
+    DMARC_CHECK(dmarc_quarantine, "quarantine",
+                "550 5.7.1 Email rejected per DMARC policy for "
+                "$dmarc_domain",
+                "DMARC fails and the domain's policy is quarantine"),
+    DMARC_CHECK(dmarc_none, "accept",
+                "550 5.7.1 Email rejected per DMARC policy for "
+                "$dmarc_domain",
+                "DMARC fails and the domain's policy is none"),
+    DMARC_CHECK(dmarc_multi_from, "reject",
+                "550 5.7.1 One From: address in one domain is required",
+                "the message has no From:, several, or addresses in "
+                "several domains"),
+    {"dmarc_on_error", PCL_CT_ONERR, "", NOB, OFF(dmarc_on_error), 0,
+     "when a DMARC lookup fails temporarily (empty: on_error)"},
     {"dkim_sign_domain", PCL_CT_STRING, "", NOB, OFF(dkim_sign_domain), 0,
      "sign outgoing mail of this domain and its subdomains (simple mode)"},
     {"dkim_sign_selector", PCL_CT_STRING, "", NOB, OFF(dkim_sign_selector), 0,
@@ -320,6 +352,11 @@ const char *const pcl_conf_check_names[] = {
     "dkim_fail",
     "dkim_none",
     "dkim",
+    "dmarc_reject",
+    "dmarc_quarantine",
+    "dmarc_none",
+    "dmarc_multi_from",
+    "dmarc",
     "spf_mailfrom_fail",
     "spf_mailfrom_softfail",
     "spf_mailfrom_neutral",

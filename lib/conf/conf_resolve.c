@@ -229,6 +229,20 @@ resolve_dns(struct pcl_conf *c, struct errs *e)
 		pcl_conf_errs_add(e, where, line, err);
 }
 
+/* resolve_dmarc - dmarc_mode */
+static void
+resolve_dmarc(struct pcl_conf *c, struct errs *e)
+{
+	int line;
+	const char *where = key_where(c, "dmarc_mode", &line);
+
+	if (strcmp(c->dmarc_mode, "rfc7489") == 0)
+		c->dmarc_psl = true;
+	else if (strcmp(c->dmarc_mode, "rfc9989") != 0)
+		pcl_conf_errs_add(e, where, line,
+		                  "dmarc_mode: want rfc9989 or rfc7489");
+}
+
 /* resolve_sign_options - dkim_sign_address and the header list, which
  * must name From (RFC 6376 5.4) and pass the signer's checks */
 static void
@@ -373,6 +387,7 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 	resolve_dbl(c, e);
 	resolve_dns(c, e);
 	resolve_auth(c, e);
+	resolve_dmarc(c, e);
 	resolve_sign_options(c, e); /* checked with signing off too */
 	if (c->helo_own_names.count == 0 && c->myhostname) {
 		pcl_conf_words_split(c->myhostname, &c->helo_own_names);

@@ -384,12 +384,13 @@ pcl_conf_parse_value(struct pcl_conf *c, const struct pcl_conf_key *k,
 		}
 		return 0;
 	case PCL_CT_REPLY:
-		if (parse_reply(text,
-		                (k->flags & PCL_CK_RBL) ? pcl_template_vars_rbl
-		                : (k->flags & PCL_CK_SPF)
-		                    ? pcl_template_vars_spf
-		                    : pcl_template_vars_session,
-		                f, err, errlen) < 0)
+		if (parse_reply(
+		        text,
+		        (k->flags & PCL_CK_RBL)     ? pcl_template_vars_rbl
+		        : (k->flags & PCL_CK_SPF)   ? pcl_template_vars_spf
+		        : (k->flags & PCL_CK_DMARC) ? pcl_template_vars_dmarc
+		                                    : pcl_template_vars_session,
+		        f, err, errlen) < 0)
 			goto prefixed;
 		return 0;
 	case PCL_CT_TABLES:

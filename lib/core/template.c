@@ -33,6 +33,12 @@ const char *const pcl_template_vars_spf[] = {
     "spf_explanation", "spf_problem", NULL,
 };
 
+const char *const pcl_template_vars_dmarc[] = {
+    "client_address", "client_name", "helo_name", "sender",
+    "recipient",      "myhostname",  "check",     "dmarc_domain",
+    "dmarc_policy",   NULL,
+};
+
 /* The state of one check or expansion. */
 struct walk {
 	const char *const *vars;       /* check: the known names */

@@ -23,6 +23,7 @@ extern const char *const pcl_template_vars_session[];
 extern const char *const pcl_template_vars_rbl[];
 /* the session's plus $spf_result, $spf_explanation, $spf_problem */
 extern const char *const pcl_template_vars_spf[];
+extern const char *const pcl_template_vars_dmarc[];
 
 /* Longest variable name. */
 #define PCL_TEMPLATE_NAME_MAX 32

@@ -18,7 +18,8 @@
  * the list does not send "github.io" to the domain lists. A host that
  * is itself a public suffix ("co.uk") is listed alone.
  *
- * The only libidn2 and libpsl user.
+ * libidn2 and libpsl are also used by the DMARC code (lib/auth/dmarc_from.c
+ * for 8-bit From: domains, lib/auth/dmarc_walk.c for RFC 7489 mode).
  */
 #include "config.h"
 

@@ -286,6 +286,14 @@ pcl_check_publish_dkim(struct pcl_check_ctx *x, const struct pcl_dkim_sig *sigs,
 	x->session->facts.ndkim = n;
 }
 
+/* pcl_check_publish_dmarc - the DMARC verdict of the message */
+void
+pcl_check_publish_dmarc(struct pcl_check_ctx *x,
+                        const struct pcl_dmarc_verdict *v)
+{
+	x->session->facts.dmarc = v;
+}
+
 /* pcl_check_publish_dnsbl - the client lists' score */
 void
 pcl_check_publish_dnsbl(struct pcl_check_ctx *x, int score)

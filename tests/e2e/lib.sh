@@ -483,7 +483,8 @@ e2e_postfix_reconfigure() {
 # Lookups never leave loopback: a config that names no dns_servers gets a
 # loopback port where nothing listens (answers fail at once), and one
 # that does not mention SPF gets spf_verify = no, since every sender of
-# the tests would otherwise be an SPF temperror. Lines are appended, so
+# the tests would otherwise be an SPF temperror, and likewise one that
+# does not mention DMARC gets dmarc_verify = no. Lines are appended, so
 # the test's own line numbers stay as written.
 e2e_write_conf() {
 	local text
@@ -493,6 +494,8 @@ e2e_write_conf() {
 		echo "dns_servers = 127.0.0.1:9" >>"$E2E_MILTER_CONF"
 	grep -q '^[[:space:]]*spf_' <<<"$text" ||
 		echo "spf_verify = no" >>"$E2E_MILTER_CONF"
+	grep -q '^[[:space:]]*dmarc_' <<<"$text" ||
+		echo "dmarc_verify = no" >>"$E2E_MILTER_CONF"
 }
 
 # e2e_start_milter ARGS... - start $PORTCULLIS -f -c CONF -p SOCKET -u USER ARGS in the background; wait for its socket

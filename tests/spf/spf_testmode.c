@@ -68,6 +68,7 @@ spf_testmode_conf(const char *path, const char *servers, unsigned timeout_ms,
 	        "spf_received_header = yes\n"
 	        "auth_results = yes\n"
 	        "dkim_verify = no\n"
+	        "dmarc_verify = no\n"
 	        "on_error = accept\n"
 	        "spf_on_error = accept\n",
 	        servers, timeout_ms);

@@ -24,7 +24,8 @@
 static char dir[] = "/tmp/check_session_budget.XXXXXX";
 
 #define BASE                                                                   \
-	"internal_networks = 127.0.0.0/8\nspf_verify = no\n"                   \
+	"internal_networks = 127.0.0.0/8\nspf_verify = no\ndmarc_verify = "    \
+	"no\n"                                                                 \
 	"dns_servers = 127.0.0.1:9\nauthserv_id = mx.example.org\n"
 
 struct budget_case {

@@ -78,6 +78,7 @@ load(const char *extra)
 {
 	return session_dns_load(dir,
 	                        "spf_verify = no\n"
+	                        "dmarc_verify = no\n"
 	                        "internal_networks = 127.0.0.0/8\n"
 	                        "helo_own_names = mx.example.org\n"
 	                        "helo_own_addresses = 198.51.100.1\n"

@@ -57,6 +57,7 @@ load(const char *extra)
 	                        "myhostname = mx.example.org\n"
 	                        "internal_networks = 127.0.0.0/8\n"
 	                        "dkim_verify = no\n"
+	                        "dmarc_verify = no\n"
 	                        "helo_required_action = accept\n"
 	                        "helo_non_fqdn_action = accept\n"
 	                        "helo_literal_mismatch_action = accept\n"
