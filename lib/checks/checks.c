@@ -4,9 +4,10 @@
  * Within each event the session calls the checks in this order, so a
  * check that exempts (an access map's OK) comes before the checks it
  * exempts from, and a check that publishes (spf, dkim) before the ones
- * that read what it published (authres). Adding a check: a file in
- * lib/checks/ that defines its struct pcl_check, one line here, its
- * keys in lib/conf/conf_keys.c (see HACKING.md).
+ * that read what it published (dbl: the DKIM signers, authres).
+ * Adding a check: a file in lib/checks/ that defines its struct
+ * pcl_check, one line here, its keys in lib/conf/conf_keys.c (see
+ * HACKING.md).
  */
 #include "config.h"
 
@@ -35,7 +36,7 @@ const struct pcl_check *const pcl_checks[] = {
     &pcl_check_spf,              /* mail: HELO and MAIL FROM */
     &pcl_check_dkim,             /* the message's signatures */
     &pcl_check_dmarc,            /* eom: reads spf and dkim */
-    &pcl_check_dbl,              /* domains, as each is known */
+    &pcl_check_dbl,              /* domains, as each is known; dkim d= */
     &pcl_check_authres,          /* forged ones out, ours in */
     &pcl_check_signing,          /* outgoing: DKIM-Signature */
     NULL,

@@ -3,15 +3,28 @@
  *
  * Each identity is looked up as soon as it is known: the client's name
  * at connect, the HELO name at HELO, the sender's domain at MAIL, the
- * From:/Reply-To: domains and the body's URL domains at the end of the
- * message. A lookup round goes out as one batch and is collected when
- * its verdict is needed (RCPT for the envelope, end of message for the
- * content). For each domain, the weights of the lists that list it add
- * up; at dbl_threshold the finding gets dbl_action and a reply in
- * rbl_reply_maps style. IP literals are never sent to a domain list.
+ * From:/Reply-To: domains, the body's URL domains and the d= of the
+ * DKIM signatures that passed at the end of the message. A lookup round
+ * goes out as one batch and is collected when its verdict is needed:
+ * at RCPT for the envelope; for the content, in collect() once every
+ * check has seen the end of the message, so that the checks after this
+ * one run while its queries are out. For each domain, the weights of
+ * the lists that list it add up; at dbl_threshold the finding gets
+ * dbl_action and a reply in rbl_reply_maps style. IP literals are
+ * never sent to a domain list.
  * Errors (timeouts, 127.255.255.x, DBL's 127.0.1.255, ZRD's 127.0.2.255)
  * are not listings and go to dbl_on_error; so do the lookups of a list
  * that lib/dns knows to be down (dns_health.c), at once and unasked.
+ *
+ * DKIM: the dkim check comes before this one (checks.c) and publishes
+ * its results at the end of the message. Only a signature that passed
+ * names its signer: the d= of one that failed is whatever the sender
+ * wrote, so looking it up would let anyone choose our queries (against
+ * a DQS quota, or a slow zone) and refuse mail in the name of a domain
+ * that did not sign it. Each distinct d= (in any case) is asked once.
+ * A finding on a signer is the message's, like one on From: (refused
+ * after the final dot, "DKIM signer" in the reply, exempted as the
+ * content is).
  *
  * The message is kept only when a list judges the body, and only up to
  * dbl_body_max_size bytes; what lies beyond is not scanned (and said so
@@ -27,6 +40,7 @@
 #include <strings.h>
 
 #include "checks.h"
+#include "dkim.h"
 #include "dns.h"
 #include "dnslist.h"
 #include "lists.h"
@@ -71,6 +85,7 @@ rbl_class(enum pcl_dbl_identity id)
 	    [PCL_DBL_FROM] = "From: header",
 	    [PCL_DBL_REPLY_TO] = "Reply-To: header",
 	    [PCL_DBL_BODY] = "Body URL",
+	    [PCL_DBL_DKIM] = "DKIM signer",
 	};
 
 	return (unsigned)id < PCL_DBL_NIDENT ? names[id] : "Domain";
@@ -472,8 +487,52 @@ body_domains(struct pcl_check_ctx *x)
 	pcl_url_domains_clear(&found);
 }
 
+/* The most signers one message has looked up: dkim_max_signatures'
+ * own upper bound, which already caps the signatures that can pass. */
+#define DKIM_SIGNERS_MAX 50
+
+/* dkim_domains - queue the d= of each signature that passed, once per
+ * domain in any case. Budget: at most dkim_max_signatures domains (a
+ * verifier judges no more); past it the rest are cut, and traced. */
+static void
+dkim_domains(struct pcl_check_ctx *x)
+{
+	const struct pcl_facts *k = x->facts;
+	struct dbl *st = x->state;
+	const char *signers[DKIM_SIGNERS_MAX];
+	size_t max = (size_t)k->conf->dkim_max_signatures, n = 0, failed = 0;
+
+	if (max > DKIM_SIGNERS_MAX)
+		max = DKIM_SIGNERS_MAX;
+	for (size_t i = 0; k->dkim != NULL && i < k->ndkim; i++) {
+		const char *d = k->dkim[i].domain;
+		size_t j = 0;
+
+		if (k->dkim[i].result != PCL_DKIM_PASS) {
+			failed++;
+			continue;
+		}
+		while (j < n && strcasecmp(signers[j], d) != 0)
+			j++;
+		if (j < n)
+			continue; /* looked up already */
+		if (n == max) {
+			pcl_check_trace(x, PCL_STAGE_DATA, "dbl", "cut",
+			                "only the first %zu DKIM signers", max);
+			break;
+		}
+		signers[n++] = d;
+		add(x, &st->msg, PCL_DBL_DKIM, d, PCL_SCOPE_MSG);
+	}
+	if (failed > 0)
+		pcl_check_trace(x, PCL_STAGE_DATA, "dbl", "skip",
+		                "dkim: %zu signature(s) did not pass: their d= "
+		                "not looked up",
+		                failed);
+}
+
 /* start - look each identity up as soon as it is known; the message's
- * domains at its end, judged at once */
+ * domains at its end, sent at once and judged in collect() */
 static void
 start(struct pcl_check_ctx *x, enum pcl_event ev)
 {
@@ -514,18 +573,19 @@ start(struct pcl_check_ctx *x, enum pcl_event ev)
 		header_domains(x, st->reply_to, PCL_DBL_REPLY_TO);
 		if (wanted(c, PCL_DBL_BODY) && st->msglen > 0)
 			body_domains(x);
+		if (wanted(c, PCL_DBL_DKIM))
+			dkim_domains(x);
 		round_send(&st->msg);
-		finish(x, &st->msg);
 		break;
 	default:
 		break;
 	}
 }
 
-/* collect - the envelope's rounds: between stages, take in what has
- * arrived, which closes the sockets of the answered lookups (a session
+/* collect - between stages, take in what has arrived of the envelope's
+ * rounds, which closes the sockets of the answered lookups (a session
  * then holds descriptors only for lookups still unanswered); before a
- * verdict, all of them */
+ * verdict, all of them, and the message's round once it was sent */
 static void
 collect(struct pcl_check_ctx *x, bool wait)
 {
@@ -540,6 +600,7 @@ collect(struct pcl_check_ctx *x, bool wait)
 	finish(x, &st->client);
 	finish(x, &st->helo);
 	finish(x, &st->txn);
+	finish(x, &st->msg);
 }
 
 /* forget_content - what the message's content gave */

@@ -4,9 +4,10 @@
  *
  * The message is fed to one verifier as it streams by; at its end every
  * signature is traced and published (Authentication-Results reads
- * them), and the message gets one finding: none if any signature
- * passed, else dkim_fail if any failed, else dkim_on_error when a key
- * lookup failed, else dkim_none when there was no signature.
+ * them, and dbl the d= of those that passed), and the message gets one
+ * finding: none if any signature passed, else dkim_fail if any failed,
+ * else dkim_on_error when a key lookup failed, else dkim_none when
+ * there was no signature.
  */
 #include "config.h"
 

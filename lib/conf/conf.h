@@ -96,6 +96,7 @@ enum pcl_dbl_identity {
 	PCL_DBL_FROM,     /* From: header domains */
 	PCL_DBL_REPLY_TO, /* Reply-To: header domains */
 	PCL_DBL_BODY,     /* URL and address domains in the body */
+	PCL_DBL_DKIM,     /* d= of the DKIM signatures that passed */
 	PCL_DBL_NIDENT
 };
 

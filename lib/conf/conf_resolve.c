@@ -91,6 +91,7 @@ static const char *const identity_names[PCL_DBL_NIDENT] = {
     [PCL_DBL_HELO] = "helo",         [PCL_DBL_CLIENT] = "client",
     [PCL_DBL_SENDER] = "sender",     [PCL_DBL_FROM] = "from",
     [PCL_DBL_REPLY_TO] = "reply_to", [PCL_DBL_BODY] = "body",
+    [PCL_DBL_DKIM] = "dkim",
 };
 
 /* pcl_dbl_identity_name - "helo", "client", ... */
@@ -127,7 +128,8 @@ parse_identities(const char *text, char *bad, size_t badlen)
 }
 
 /* resolve_dbl - parse the domain lists: a site, then ":identities"
- * (default: every identity) */
+ * (default: every identity, dkim included: a list of spam domains
+ * judges a domain that signed as much as one that is named) */
 static void
 resolve_dbl(struct pcl_conf *c, struct errs *e)
 {
@@ -157,11 +159,12 @@ resolve_dbl(struct pcl_conf *c, struct errs *e)
 					*p = ',';
 			ids = parse_identities(colon + 1, bad, sizeof(bad));
 			if (ids == 0) {
-				pcl_format(msg, sizeof(msg),
-				           "dbl_sites: unknown "
-				           "identity \"%s\" (helo, client, "
-				           "sender, from, reply_to, body)",
-				           bad);
+				pcl_format(
+				    msg, sizeof(msg),
+				    "dbl_sites: unknown "
+				    "identity \"%s\" (helo, client, "
+				    "sender, from, reply_to, body, dkim)",
+				    bad);
 				pcl_conf_errs_add(e, where, line, msg);
 				continue;
 			}

@@ -24,17 +24,38 @@
 #   refused, yet adding postmaster@ must not let the others have it);
 #   sendmail(1) mail judged at the end, and Postfix's bounces (headers
 #   only, or the whole message with its listed URL) never refused;
+#   DKIM signers (python3-dkim signs, the key on unbound): a listed d=
+#   whose signature passed refuses the message after the final "."
+#   though From: is clean ("DKIM signer" in the reply, dkim= in the log),
+#   the same d= on a broken signature is never asked of a list and the
+#   message is delivered (tagged dkim_fail), a list without ":dkim" does
+#   not judge signers;
 #   Spamhaus DQS ($dqs_key.dbl.dq.test shown as dbl.spamhaus.org through
-#   dns_list_names): the key is in no reply, log, sink file or test-mode
-#   output (every file of the run is scanned, case-insensitively).
+#   dns_list_names), a listed DKIM signer included: the key is in no
+#   reply, log, sink file or test-mode output (every file of the run is
+#   scanned, case-insensitively).
+#
+# The DKIM signers need /usr/bin/python3 with python3-dkim, and openssl,
+# as t_auth_dkim.sh does; without them those cases are skipped.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=dns.sh
 . "$(dirname "$0")/dns.sh"
+# shellcheck source=auth.sh
+. "$(dirname "$0")/auth.sh" # $PY, $AUTHCHECK and auth_keys; its other helpers are redefined below
 
 e2e_dns_require
 e2e_setup
+
+# DKIM signers: an RSA key ($KEYS/rsa.pem, $rsa_txt) under signer.example
+HAVE_DKIM=no
+if "$PY" -c 'import dkim' 2>/dev/null && command -v openssl >/dev/null 2>&1; then
+	HAVE_DKIM=yes
+	auth_keys
+else
+	e2e_diag "DKIM signer cases skipped: $PY lacks python3-dkim, or openssl is missing"
+fi
 
 KEY=e2eDb1K3yQQsecret # the DQS key: only the config and the zone hold it
 
@@ -46,6 +67,7 @@ txt_url='dbl.test: url.example redirector'
 txt_early='dbl.test: early.example'
 txt_new='zrd.test: new.example registered 2 hours ago'
 txt_dq='https://check.spamhaus.example/dbl/bad.example'
+txt_signer='dbl.test: signer.example signs spam'
 
 dbl=$(e2e_dns_zone dbl.test <<EOF
 bad.example          IN A    127.0.1.2
@@ -66,6 +88,8 @@ new.example          IN A    127.0.1.2
 err.example          IN A    127.0.1.255
 errurl.example       IN A    127.0.1.255
 oerr.example         IN A    127.255.255.254
+signer.example       IN A    127.0.1.2
+signer.example       IN TXT  "$txt_signer"
 EOF
 )
 zrd=$(e2e_dns_zone zrd.test <<EOF
@@ -82,9 +106,18 @@ spoof.example.$KEY.dbl    IN TXT  "dbl.dq.test: spoof.example"
 url.example.$KEY.dbl      IN A    127.0.1.2
 url.example.$KEY.dbl      IN TXT  "listed: url.example.${KEY,,}.dbl.dq.test"
 err.example.$KEY.dbl      IN A    127.0.1.255
+signer.example.$KEY.dbl   IN A    127.0.1.2
+signer.example.$KEY.dbl   IN TXT  "listed: signer.example.${KEY,,}.dbl.dq.test"
 EOF
 )
-e2e_dns_start "$dbl" "$zrd" "$dq"
+signer=
+if [ "$HAVE_DKIM" = yes ]; then
+	signer=$(e2e_dns_zone signer.example <<EOF
+rsa._domainkey  IN TXT  $rsa_txt
+EOF
+	)
+fi
+e2e_dns_start "$dbl" "$zrd" "$dq" ${signer:+"$signer"}
 
 # --- the DNS server itself ------------------------------------------------------
 e2e_check "dns: bad.example.dbl.test has its A record" \
@@ -199,6 +232,16 @@ tmode() {
 	timeout 20 "$PORTCULLIS" -c "$E2E_MILTER_CONF" -t "$@" >"$E2E_WORK/tmode.$TMODE_N.out" 2>&1
 	rc=$?
 	out=$(cat "$E2E_WORK/tmode.$TMODE_N.out")
+}
+
+# signed FILE [SED] - sign FILE in place as d=signer.example (python3-dkim, rsa-sha256
+# relaxed/relaxed, s=rsa), then edit it with SED (a broken signature)
+signed() {
+	"$PY" "$AUTHCHECK" sign rsa-sha256 relaxed/relaxed signer.example rsa "$KEYS/rsa.pem" \
+		from:to:subject:date:message-id <"$1" >"$1.signed" 2>"$1.err" ||
+		e2e_not_ok "signed by signer.example: $1" "$(cat "$1.err")"
+	mv "$1.signed" "$1"
+	[ -z "${2:-}" ] || sed -i "$2" "$1"
 }
 
 # dbl_reply CLASS WHAT LIST [TXT] - the default dbl_reply text
@@ -593,7 +636,59 @@ e2e_expect_no_milter_log ': reject stage=data .*from=<> ' \
 n=$(e2e_queue_count deferred)
 e2e_check "bounce: the original is not left deferred with 'bounce failed' ($n deferred)" test "$n" -eq 0
 
-# === 6. Spamhaus DQS: the key stays secret =======================================================
+# === 6. DKIM signers: the d= of the signatures that passed ===================================
+# The From: (a@example.net) is clean; signer.example, the d=, is listed.
+if [ "$HAVE_DKIM" = yes ]; then
+	reconf "DKIM signers" <<'EOF'
+dbl_sites = dbl.test zrd.test=127.0.2.[2..24]
+EOF
+	# A broken signature first, so that no answer is cached: its d= is
+	# whatever the sender wrote, and is never asked of a list.
+	m=$(e2e_marker)
+	message "$E2E_WORK/dkim-broken.eml" <<<$'\nHello from a listed signer.'
+	signed "$E2E_WORK/dkim-broken.eml" 's/^Hello from /Hello, from /'
+	e2e_dns_mark
+	send_msg 192.0.2.60 "$E2E_WORK/dkim-broken.eml"
+	e2e_expect_reply DOT '250 ' "DKIM signer listed, signature broken: end of data 250"
+	e2e_expect_delivered "$m" "DKIM signer listed, signature broken: delivered"
+	f=$(e2e_sink_file "$m" | head -n 1)
+	e2e_check "DKIM signer listed, signature broken: tagged dkim_fail, not dbl" \
+		grep -qE '^X-Portcullis-Tag: dkim_fail$' "${f:-/dev/null}"
+	e2e_check "DKIM signer listed, signature broken: its key was fetched (the signature was judged)" \
+		test "$(e2e_dns_queries rsa._domainkey.signer.example TXT)" -ge 1
+	e2e_check "DKIM signer listed, signature broken: signer.example was asked of no list" \
+		test "$(e2e_dns_queries signer.example.dbl.test)-$(e2e_dns_queries signer.example.zrd.test)" = 0-0
+
+	# The same message, its signature intact: refused after the final ".".
+	r_signer=$(dbl_reply "DKIM signer" signer.example dbl.test "$txt_signer")
+	m=$(e2e_marker)
+	message "$E2E_WORK/dkim-pass.eml" <<<$'\nHello from a listed signer.'
+	signed "$E2E_WORK/dkim-pass.eml"
+	e2e_dns_mark
+	send_msg 192.0.2.61 "$E2E_WORK/dkim-pass.eml"
+	e2e_expect_reply RCPT '250 ' "DKIM signer listed, From: clean: RCPT 250 (judged at the end of data)"
+	e2e_expect_reply_is DOT "$r_signer" \
+		"DKIM signer listed, From: clean: after '.', 554 'DKIM signer <signer.example> blocked using dbl.test; TXT'"
+	e2e_expect_not_delivered "$m" "DKIM signer listed: not delivered"
+	e2e_check "DKIM signer listed: signer.example was asked of each list" \
+		test "$(e2e_dns_queries signer.example.dbl.test A)-$(e2e_dns_queries signer.example.zrd.test A)" = 1-1
+	e2e_expect_milter_log 'reject stage=data check=dbl client=host\.example\[192\.0\.2\.61\] .*detail="?dkim=signer\.example list=dbl\.test code=127\.0\.1\.2' \
+		"DKIM signer listed: portcullis logs reject stage=data check=dbl dkim=signer.example"
+	e2e_expect_maillog "milter-reject: END-OF-MESSAGE from host\.example\[192\.0\.2\.61\]: 5\.7\.1 Service unavailable; DKIM signer <signer\.example> blocked using dbl\.test" \
+		"DKIM signer listed: Postfix logs milter-reject END-OF-MESSAGE"
+
+	reconf "DKIM signers not judged: every identity but dkim" <<'EOF'
+dbl_sites = dbl.test:helo+client+sender+from+reply_to+body
+EOF
+	m=$(e2e_marker)
+	message "$E2E_WORK/dkim-unjudged.eml" <<<$'\nHello from a listed signer.'
+	signed "$E2E_WORK/dkim-unjudged.eml"
+	send_msg 192.0.2.62 "$E2E_WORK/dkim-unjudged.eml"
+	e2e_expect_reply DOT '250 ' "a list without ':dkim': a listed signer is not judged: end of data 250"
+	e2e_expect_delivered "$m" "a list without ':dkim': delivered"
+fi
+
+# === 7. Spamhaus DQS: the key stays secret =======================================================
 dqs_conf="dqs_key = $KEY
 dbl_sites = \$dqs_key.dbl.dq.test=127.0.1.[2..99]
 dns_list_names = dbl.dq.test=dbl.spamhaus.org
@@ -615,6 +710,23 @@ e2e_expect_reply DOT '554 5\.7\.1 Service unavailable; Body URL <url\.example> b
 	"DQS: body URL whose TXT echoes the keyed name: 554"
 r=$(e2e_reply DOT)
 e2e_check "DQS: ... and the reply does not hold the key in any case" not_grep_i "$KEY" <<<"$r"
+if [ "$HAVE_DKIM" = yes ]; then
+	m=$(e2e_marker)
+	message "$E2E_WORK/dq-dkim.eml" <<<$'\nHello from a listed signer.'
+	signed "$E2E_WORK/dq-dkim.eml"
+	send_msg 192.0.2.59 "$E2E_WORK/dq-dkim.eml"
+	e2e_expect_reply DOT '554 5\.7\.1 Service unavailable; DKIM signer <signer\.example> blocked using dbl\.spamhaus\.org; listed: signer\.example\.' \
+		"DQS: listed DKIM signer (its TXT echoes the keyed name): after '.', 554 names dbl.spamhaus.org"
+	r=$(e2e_reply DOT)
+	e2e_check "DQS: listed DKIM signer: the reply does not hold the key in any case" not_grep_i "$KEY" <<<"$r"
+	e2e_expect_milter_log 'reject stage=data check=dbl .*detail="?dkim=signer\.example list=dbl\.spamhaus\.org' \
+		"DQS: listed DKIM signer: logged as dkim= with the public name"
+	tmode --client-ip 192.0.2.59 --helo mail.example.net --from a@example.net --rcpt b@example.org \
+		--message "$E2E_WORK/dq-dkim.eml"
+	e2e_check "DQS test mode: a listed DKIM signer exits 5 (got $rc)" test "$rc" -eq 5
+	e2e_check "DQS test mode: the verdict names the DKIM signer and dbl.spamhaus.org" \
+		grep -qE '^verdict: reject 554 5\.7\.1 Service unavailable; DKIM signer <signer\.example> blocked using dbl\.spamhaus\.org' <<<"$out"
+fi
 HELO=err.example send 192.0.2.53 b@example.org
 e2e_expect_reply RCPT '250 ' "DQS: 127.0.1.255, accept: RCPT 250"
 e2e_expect_milter_log 'dbl error list=dbl\.spamhaus\.org helo=err\.example' "DQS: an error is logged with the public name"

@@ -3,10 +3,11 @@
  * session engine, against zone data served by fakedns
  *
  * Identities: client name (connect), HELO, sender (MAIL), From: and
- * Reply-To: (end of message), body URLs (end of message). Each case
- * says where the refusal must come: at RCPT for the envelope, at the
- * end of the message for the content. The descriptor case counts the
- * sockets a session holds between stages.
+ * Reply-To: (end of message), body URLs (end of message); the DKIM
+ * signers are check_session_dbl_dkim's. Each case says where the
+ * refusal must come: at RCPT for the envelope, at the end of the
+ * message for the content. The descriptor case counts the sockets a
+ * session holds between stages.
  */
 #include "config.h"
 
