@@ -10,7 +10,7 @@ OUT := fuzz
 OBJ := fuzz/obj
 
 TARGETS ?= spf_record spf_macro dns_reply template urls table conf session \
-	dkim_canon dkim_tags \
+	dkim_canon dkim_tags dmarc \
 	authres helo_addr
 BINS := $(TARGETS:%=$(OUT)/fuzz_%)
 

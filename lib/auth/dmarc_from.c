@@ -106,7 +106,7 @@ next(const char **pp, struct token *t)
 	} else if (strchr("<>,:;@.", *p) != NULL) {
 		t->type = TOK_SPECIAL;
 		t->c = *p++;
-	} else if (*p == ')' || *p == '\\') {
+	} else if (*p == ')' || *p == ']' || *p == '\\') {
 		t->type = TOK_BAD;
 	} else {
 		while (*p && strchr(" \t\r\n()<>,:;@.\"[]\\", *p) == NULL)

@@ -479,6 +479,9 @@ static const struct from_case froms[] = {
     {" a@\"example.com\"", PCL_DMARC_FROM_BAD, NULL},
     {" G: H: a@example.com;;", PCL_DMARC_FROM_BAD, NULL},
     {" a@example.com;", PCL_DMARC_FROM_BAD, NULL},
+    /* a stray ']' once looped for ever (fuzz_dmarc) */
+    {" a]@example.net", PCL_DMARC_FROM_BAD, NULL},
+    {" a@example.net]", PCL_DMARC_FROM_BAD, NULL},
     {" ((((((((((((((((((a))))))))))))))))) a@example.com", PCL_DMARC_FROM_BAD,
      NULL},
     /* RFC 6532: an 8-bit domain becomes its A-label */
