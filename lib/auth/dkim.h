@@ -91,6 +91,36 @@ void pcl_dkim_verify_free(struct pcl_dkim_verify *v);
 
 const char *pcl_dkim_result_name(enum pcl_dkim_result r);
 
+/* ARC (RFC 8617), verified by the same verifier: the chain of
+ * ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results sets
+ * (i=1..50) the message arrived with. */
+enum pcl_arc_chain {
+	PCL_ARC_NONE = 0, /* no ARC set */
+	PCL_ARC_PASS,
+	PCL_ARC_FAIL,
+	PCL_ARC_TEMPERROR, /* a key lookup failed temporarily */
+};
+
+struct pcl_arc_result {
+	enum pcl_arc_chain result;
+	unsigned instances;   /* sets in the chain */
+	unsigned oldest_pass; /* pass: the oldest AMS that verified, with
+	                         every newer one; 0 when not known */
+	char reason[128];
+};
+
+/* pcl_dkim_verify_arc - the chain's verdict, after eom */
+const struct pcl_arc_result *
+pcl_dkim_verify_arc(const struct pcl_dkim_verify *v);
+
+/* pcl_dkim_verify_arc_set - of a passing chain, instance i's sealer
+ * (its ARC-Seal's d=) and its ARC-Authentication-Results value; false
+ * when there is no such set */
+bool pcl_dkim_verify_arc_set(const struct pcl_dkim_verify *v, unsigned i,
+                             const char **sealer, const char **aar);
+
+const char *pcl_arc_result_name(enum pcl_arc_chain r);
+
 /*
  * Signing (dkim_sign.c, dkim_signer.c, dkim_sign_key.c,
  * dkim_sign_table.c), without libopendkim

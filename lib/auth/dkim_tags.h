@@ -103,6 +103,15 @@ enum pcl_dkim_tags_canon {
 	PCL_DKIM_TAGS_RELAXED,
 };
 
+#define PCL_DKIM_TAGS_ARC_MAX 50 /* ARC instances (RFC 8617 4.2.1) */
+
+/* Which field a signature tag-list comes from. */
+enum pcl_dkim_tags_kind {
+	PCL_DKIM_TAGS_DKIM = 0, /* DKIM-Signature (v=1, i= identity) */
+	PCL_DKIM_TAGS_ARC_SIG,  /* ARC-Message-Signature (i= instance) */
+	PCL_DKIM_TAGS_SEAL,     /* ARC-Seal (i=, cv=; no h=, bh=, c=) */
+};
+
 /* A DKIM-Signature, every string NUL-terminated and owned. */
 struct pcl_dkim_tags_sig {
 	enum pcl_dkim_tags_alg alg;
@@ -124,6 +133,8 @@ struct pcl_dkim_tags_sig {
 	uint64_t l;
 	bool t_given, x_given;
 	uint64_t t, x;
+	unsigned instance; /* ARC: i= */
+	char cv;           /* ARC-Seal: 'n'one, 'p'ass, 'f'ail */
 	/* offsets in the field of b='s value (folds kept) and of what 3.7
 	 * blanks: all after "b=" to the ";" or the end */
 	size_t b_value_off, b_value_end;
@@ -133,6 +144,15 @@ struct pcl_dkim_tags_sig {
 /* pcl_dkim_tags_sig_parse - a DKIM-Signature field value of len bytes
  * into sig; rsa-sha1 is refused (RFC 8301) with its own reason */
 enum pcl_dkim_tags_status pcl_dkim_tags_sig_parse(const char *field, size_t len,
+                                                  struct pcl_dkim_tags_sig *sig,
+                                                  char *err, size_t errlen);
+
+/* pcl_dkim_tags_arc_parse - an ARC-Message-Signature (as a
+ * DKIM-Signature but no v=, i= the instance, 1 to 50) or an ARC-Seal
+ * (i=, cv=, a=, b=, d=, s=, t=; h= refused; relaxed header
+ * canonicalization) of len bytes into sig, with the same bounds */
+enum pcl_dkim_tags_status pcl_dkim_tags_arc_parse(const char *field, size_t len,
+                                                  enum pcl_dkim_tags_kind kind,
                                                   struct pcl_dkim_tags_sig *sig,
                                                   char *err, size_t errlen);
 

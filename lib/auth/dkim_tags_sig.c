@@ -263,10 +263,74 @@ parse_numbers(const struct pcl_dkim_tag_list *list,
 	return *why == NULL;
 }
 
-/* pcl_dkim_tags_sig_parse - a DKIM-Signature field value into sig */
-enum pcl_dkim_tags_status
-pcl_dkim_tags_sig_parse(const char *field, size_t len,
-                        struct pcl_dkim_tags_sig *sig, char *err, size_t errlen)
+/* parse_instance - ARC's i=: 1 to PCL_DKIM_TAGS_ARC_MAX */
+static bool
+parse_instance(const struct pcl_dkim_tag_list *list,
+               struct pcl_dkim_tags_sig *sig, const char **why)
+{
+	struct pcl_dkim_span v;
+	uint64_t n = 0;
+
+	if (!pcl_dkim_tags_value(list, "i", &v))
+		*why = "missing i= instance";
+	else if (!pcl_dkim_tags_decimal(v, 2, &n) || n == 0 ||
+	         n > PCL_DKIM_TAGS_ARC_MAX)
+		*why = "bad i= instance";
+	sig->instance = (unsigned)n;
+	return *why == NULL;
+}
+
+/* parse_cv - an ARC-Seal's cv= */
+static bool
+parse_cv(const struct pcl_dkim_tag_list *list, struct pcl_dkim_tags_sig *sig,
+         const char **why)
+{
+	struct pcl_dkim_span v;
+
+	if (!pcl_dkim_tags_value(list, "cv", &v))
+		*why = "missing cv= tag";
+	else if (pcl_dkim_span_is(v, "none"))
+		sig->cv = 'n';
+	else if (pcl_dkim_span_is(v, "pass"))
+		sig->cv = 'p';
+	else if (pcl_dkim_span_is(v, "fail"))
+		sig->cv = 'f';
+	else
+		*why = "bad cv= value";
+	return *why == NULL;
+}
+
+/* parse_seal - the rest of an ARC-Seal: d=, s=, t=; an h= is refused
+ * (RFC 8617 4.1.3), the header canonicalization is relaxed */
+static enum pcl_dkim_tags_status
+parse_seal(const struct pcl_dkim_tag_list *list, struct pcl_dkim_tags_sig *sig,
+           char *err, size_t errlen)
+{
+	struct pcl_dkim_span v;
+	const char *why = NULL;
+
+	if (pcl_dkim_tags_find(list, "h") != NULL)
+		return fail(err, errlen, "h= in an ARC-Seal");
+	if (!pcl_dkim_tags_value(list, "d", &v) ||
+	    !pcl_dkim_tags_domain(v, 2, false, true, sig->d))
+		return fail(err, errlen, "bad d= domain");
+	if (!pcl_dkim_tags_value(list, "s", &v) ||
+	    !pcl_dkim_tags_domain(v, 1, true, false, sig->s))
+		return fail(err, errlen, "bad s= selector");
+	sig->header_canon = PCL_DKIM_TAGS_RELAXED;
+	sig->i[0] = '@';
+	memcpy(sig->i + 1, sig->d, strlen(sig->d) + 1);
+	sig->i_domain = 1;
+	if ((sig->t_given = pcl_dkim_tags_value(list, "t", &v)) &&
+	    !pcl_dkim_tags_decimal(v, 12, &sig->t))
+		why = "bad t= timestamp";
+	return why ? fail(err, errlen, why) : PCL_DKIM_TAGS_OK;
+}
+
+/* parse_kind - a signature field of one kind into sig */
+static enum pcl_dkim_tags_status
+parse_kind(const char *field, size_t len, enum pcl_dkim_tags_kind kind,
+           struct pcl_dkim_tags_sig *sig, char *err, size_t errlen)
 {
 	struct pcl_dkim_tag_list list;
 	struct pcl_dkim_span v;
@@ -279,16 +343,24 @@ pcl_dkim_tags_sig_parse(const char *field, size_t len,
 	st = pcl_dkim_tags_parse(field, len, &list, err, errlen);
 	if (st != PCL_DKIM_TAGS_OK)
 		return st;
-	if (!pcl_dkim_tags_value(&list, "v", &v))
-		return fail(err, errlen, "missing v= tag");
-	if (!pcl_dkim_span_is(v, "1"))
-		return fail(err, errlen, "unknown v= version");
+	if (kind == PCL_DKIM_TAGS_DKIM) {
+		if (!pcl_dkim_tags_value(&list, "v", &v))
+			return fail(err, errlen, "missing v= tag");
+		if (!pcl_dkim_span_is(v, "1"))
+			return fail(err, errlen, "unknown v= version");
+	} else if (!parse_instance(&list, sig, &why) ||
+	           (kind == PCL_DKIM_TAGS_SEAL &&
+	            !parse_cv(&list, sig, &why))) {
+		return fail(err, errlen, why);
+	}
 	if (!pcl_dkim_tags_value(&list, "a", &v))
 		return fail(err, errlen, "missing a= tag");
 	if (!parse_alg(v, sig, &why))
 		return fail(err, errlen, why);
 	if (!parse_b(&list, sig, &why))
 		return fail(err, errlen, why);
+	if (kind == PCL_DKIM_TAGS_SEAL)
+		return parse_seal(&list, sig, err, errlen);
 	if (!pcl_dkim_tags_value(&list, "bh", &v))
 		return fail(err, errlen, "missing bh= tag");
 	if (!parse_bh(v, sig, &why))
@@ -310,7 +382,11 @@ pcl_dkim_tags_sig_parse(const char *field, size_t len,
 		return fail(err, errlen, "missing h= tag");
 	if (!parse_headers(v, sig, &why))
 		return fail(err, errlen, why);
-	if ((sig->i_given = pcl_dkim_tags_value(&list, "i", &v))) {
+	if (kind == PCL_DKIM_TAGS_ARC_SIG) {
+		sig->i[0] = '@';
+		memcpy(sig->i + 1, sig->d, strlen(sig->d) + 1);
+		sig->i_domain = 1;
+	} else if ((sig->i_given = pcl_dkim_tags_value(&list, "i", &v))) {
 		if (!parse_identity(v, sig, &why))
 			return fail(err, errlen, why);
 	} else {
@@ -323,6 +399,25 @@ pcl_dkim_tags_sig_parse(const char *field, size_t len,
 	if (!parse_numbers(&list, sig, &why))
 		return fail(err, errlen, why);
 	return PCL_DKIM_TAGS_OK;
+}
+
+/* pcl_dkim_tags_sig_parse - a DKIM-Signature field value into sig */
+enum pcl_dkim_tags_status
+pcl_dkim_tags_sig_parse(const char *field, size_t len,
+                        struct pcl_dkim_tags_sig *sig, char *err, size_t errlen)
+{
+	return parse_kind(field, len, PCL_DKIM_TAGS_DKIM, sig, err, errlen);
+}
+
+/* pcl_dkim_tags_arc_parse - an ARC-Message-Signature or ARC-Seal */
+enum pcl_dkim_tags_status
+pcl_dkim_tags_arc_parse(const char *field, size_t len,
+                        enum pcl_dkim_tags_kind kind,
+                        struct pcl_dkim_tags_sig *sig, char *err, size_t errlen)
+{
+	if (kind == PCL_DKIM_TAGS_DKIM)
+		return fail(err, errlen, "not an ARC field");
+	return parse_kind(field, len, kind, sig, err, errlen);
 }
 
 /* pcl_dkim_tags_sig_header - the n-th name of h= */

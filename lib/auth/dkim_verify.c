@@ -114,8 +114,10 @@ pcl_dkim_verify_header(struct pcl_dkim_verify *v, const char *name,
 		v->unexamined += sig;
 		return;
 	}
-	if (!sig)
+	if (!sig) {
+		(void)dkim_verify_arc_header(v, name, v->nfields - 1);
 		return;
+	}
 	if (v->nsigs == v->scan_max) {
 		v->unexamined++;
 		return;
@@ -319,6 +321,12 @@ pcl_dkim_verify_eoh(struct pcl_dkim_verify *v)
 	if (v == NULL || v->state != VERIFY_HEADERS)
 		return;
 	v->state = VERIFY_BODY;
+	if (v->overflow && v->arc.nfields > 0 && !v->arc.decided) {
+		v->arc.decided = true;
+		v->arc.result.result = PCL_ARC_FAIL;
+		pcl_copy(v->arc.result.reason, sizeof(v->arc.result.reason),
+		         "not verified: header too large");
+	}
 	prescreen(v);
 	from_domain(v, from, sizeof(from));
 	choose(v, true, from, &parsed);
@@ -385,6 +393,8 @@ pcl_dkim_verify_free(struct pcl_dkim_verify *v)
 	if (v == NULL)
 		return;
 	dkim_verify_release(v);
+	dkim_verify_arc_free(v);
+	free(v->keys);
 	for (size_t i = 0; i < v->nsigs; i++)
 		free(v->sigs[i].tags);
 	free(v->sigs);

@@ -34,6 +34,26 @@ struct vbody {
 	bool ok; /* digest made */
 };
 
+/* A key name asked for, and its lookup in the batch. */
+struct vkey {
+	char name[2 * PCL_DKIM_TAGS_DOMAIN_MAX + 16];
+	int query;
+};
+
+/* The ARC sets of the message (RFC 8617): the kept fields of each
+ * instance, then what was found. */
+struct varc {
+	size_t nfields;                        /* ARC fields seen */
+	size_t aar[PCL_DKIM_TAGS_ARC_MAX + 1]; /* field index + 1; 0: none */
+	size_t ams[PCL_DKIM_TAGS_ARC_MAX + 1];
+	size_t as[PCL_DKIM_TAGS_ARC_MAX + 1];
+	unsigned n;        /* the highest instance */
+	struct vsig *seal; /* AS(1..n) at seal[i - 1] */
+	struct vsig *sig;  /* AMS(1..n) at sig[i - 1] */
+	struct pcl_arc_result result;
+	bool decided; /* result is final before the keys */
+};
+
 /* One DKIM-Signature field examined. */
 struct vsig {
 	size_t field;                   /* its index among the kept fields */
@@ -60,9 +80,12 @@ struct pcl_dkim_verify {
 	struct pcl_dkim_sig *report; /* the verdicts, once made */
 	size_t scan_max;   /* DKIM-Signature fields examined at most */
 	size_t unexamined; /* fields past scan_max or the budget */
-	struct vbody bodies[PCL_DKIM_MAX_SIGNATURES_LIMIT];
+	struct vbody bodies[PCL_DKIM_MAX_SIGNATURES_LIMIT + 4];
 	size_t nbodies;
 	struct pcl_dns_batch *batch;
+	struct vkey *keys; /* names asked for, one query each */
+	size_t nkeys;
+	struct varc arc;
 };
 
 /* dkim_verify_set - the verdict of s, final (reason printf-style) */
@@ -74,6 +97,37 @@ const char *dkim_verify_field_value(const struct pcl_dkim_verify *v, size_t i);
 
 /* dkim_verify_md_emit - canonical bytes into a digest (an EVP_MD_CTX) */
 void dkim_verify_md_emit(void *ctx, const char *p, size_t n);
+
+/* dkim_verify_prepare - a chosen signature's key lookup queued and,
+ * with body, its body hash ready; false with the verdict set */
+bool dkim_verify_prepare(struct pcl_dkim_verify *v, struct vsig *s, bool body);
+
+/* dkim_verify_key - the key of a chosen signature, its lookup answered,
+ * held against it; NULL with the verdict set (EVP_PKEY_free it) */
+EVP_PKEY *dkim_verify_key(struct pcl_dkim_verify *v, struct vsig *s);
+
+/* dkim_verify_signature_ok - b= over a SHA-256: 1 good, 0 bad, -1 when
+ * OpenSSL fails */
+int dkim_verify_signature_ok(EVP_PKEY *pkey, const struct pcl_dkim_tags_sig *t,
+                             const unsigned char hash[DKIM_SHA256_LEN]);
+
+/* dkim_verify_judge - the verdict of a chosen DKIM-Signature or
+ * ARC-Message-Signature, its key and body hash ready */
+void dkim_verify_judge(struct pcl_dkim_verify *v, struct vsig *s);
+
+/* dkim_verify_arc_header - an ARC field (arc.c); false when it is none */
+bool dkim_verify_arc_header(struct pcl_dkim_verify *v, const char *name,
+                            size_t field);
+
+/* dkim_verify_arc_start - at the end of the header: the sets checked,
+ * the seals' and the newest AMS's keys asked for */
+void dkim_verify_arc_start(struct pcl_dkim_verify *v);
+
+/* dkim_verify_arc_finish - at the end of the message: the chain judged */
+void dkim_verify_arc_finish(struct pcl_dkim_verify *v);
+
+/* dkim_verify_arc_free - what the ARC part holds */
+void dkim_verify_arc_free(struct pcl_dkim_verify *v);
 
 /* dkim_verify_start - at the end of the header: the key lookups sent,
  * the body hashes set up, for the chosen signatures */

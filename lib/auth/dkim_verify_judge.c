@@ -90,6 +90,8 @@ body_of(struct pcl_dkim_verify *v, enum pcl_canon_mode mode, uint64_t limit,
 			*out = i;
 			return v->bodies[i].md != NULL;
 		}
+	if (v->nbodies == sizeof(v->bodies) / sizeof(v->bodies[0]))
+		return false;
 	b = &v->bodies[v->nbodies];
 	memset(b, 0, sizeof(*b));
 	b->mode = mode;
@@ -122,62 +124,68 @@ mode_of(enum pcl_dkim_tags_canon c)
 	                                  : PCL_CANON_SIMPLE;
 }
 
-/* query_of - the index of a key lookup already asked for name, or -1 */
+/* query_of - the key lookup of name: one already asked for, or a new
+ * one in the batch (made on first use); -1 when memory is short */
 static int
-query_of(const struct pcl_dkim_verify *v, const struct vsig *upto,
-         const char *name)
+query_of(struct pcl_dkim_verify *v, const char *name)
 {
-	char other[KEY_NAME_MAX];
+	struct vkey *grown;
 
-	for (const struct vsig *s = v->sigs; s < upto; s++)
-		if (s->query >= 0 && key_name(s, other, sizeof(other)) &&
-		    strcasecmp(other, name) == 0)
-			return s->query;
-	return -1;
+	for (size_t i = 0; i < v->nkeys; i++)
+		if (strcasecmp(v->keys[i].name, name) == 0)
+			return v->keys[i].query;
+	if (v->batch == NULL &&
+	    (v->batch = pcl_dns_batch_new(v->lib->dns)) == NULL)
+		return -1;
+	if ((grown = realloc(v->keys, (v->nkeys + 1) * sizeof(*grown))) == NULL)
+		return -1;
+	v->keys = grown;
+	pcl_copy(v->keys[v->nkeys].name, sizeof(v->keys[0].name), name);
+	/* -1: out of memory, answered TEMPFAIL by the batch */
+	v->keys[v->nkeys].query =
+	    pcl_dns_batch_add(v->batch, name, PCL_DNS_TXT);
+	return v->keys[v->nkeys++].query;
+}
+
+/* dkim_verify_prepare - a chosen signature's key lookup queued and,
+ * with body, its body hash ready; false with the verdict set */
+bool
+dkim_verify_prepare(struct pcl_dkim_verify *v, struct vsig *s, bool body)
+{
+	const struct pcl_dkim_tags_sig *t = s->tags;
+	char name[KEY_NAME_MAX];
+
+	if (t->x_given && t->x < now_s(v)) {
+		dkim_verify_set(s, PCL_DKIM_FAIL, "signature expired");
+		return false;
+	}
+	if (body && !body_of(v, mode_of(t->body_canon),
+	                     t->l_given ? t->l : UINT64_MAX, &s->body)) {
+		dkim_verify_set(s, PCL_DKIM_TEMPERROR,
+		                "not verified: out of memory");
+		return false;
+	}
+	if (!key_name(s, name, sizeof(name))) {
+		dkim_verify_set(s, PCL_DKIM_PERMERROR,
+		                "bad signature: key name too long");
+		return false;
+	}
+	if ((s->query = query_of(v, name)) < 0) {
+		dkim_verify_set(s, PCL_DKIM_TEMPERROR,
+		                "key lookup failed (out of memory)");
+		return false;
+	}
+	return true;
 }
 
 /* dkim_verify_start - key lookups out, body hashes ready */
 void
 dkim_verify_start(struct pcl_dkim_verify *v)
 {
-	uint64_t now = now_s(v);
-
-	for (size_t i = 0; i < v->nsigs; i++) {
-		struct vsig *s = &v->sigs[i];
-		const struct pcl_dkim_tags_sig *t = s->tags;
-		char name[KEY_NAME_MAX];
-
-		if (!s->chosen || s->judged)
-			continue;
-		if (t->x_given && t->x < now) {
-			dkim_verify_set(s, PCL_DKIM_FAIL, "signature expired");
-			continue;
-		}
-		if (!body_of(v, mode_of(t->body_canon),
-		             t->l_given ? t->l : UINT64_MAX, &s->body)) {
-			dkim_verify_set(s, PCL_DKIM_TEMPERROR,
-			                "not verified: out of memory");
-			continue;
-		}
-		if (!key_name(s, name, sizeof(name))) {
-			dkim_verify_set(s, PCL_DKIM_PERMERROR,
-			                "bad signature: key name too long");
-			continue;
-		}
-		if ((s->query = query_of(v, s, name)) >= 0)
-			continue;
-		if (v->batch == NULL &&
-		    (v->batch = pcl_dns_batch_new(v->lib->dns)) == NULL) {
-			dkim_verify_set(s, PCL_DKIM_TEMPERROR,
-			                "not verified: out of memory");
-			continue;
-		}
-		/* -1: out of memory, answered TEMPFAIL by the batch */
-		s->query = pcl_dns_batch_add(v->batch, name, PCL_DNS_TXT);
-		if (s->query < 0)
-			dkim_verify_set(s, PCL_DKIM_TEMPERROR,
-			                "key lookup failed (out of memory)");
-	}
+	for (size_t i = 0; i < v->nsigs; i++)
+		if (v->sigs[i].chosen && !v->sigs[i].judged)
+			(void)dkim_verify_prepare(v, &v->sigs[i], true);
+	dkim_verify_arc_start(v);
 	if (v->batch != NULL)
 		pcl_dns_batch_send(v->batch);
 }
@@ -329,11 +337,11 @@ out:
 	return ok;
 }
 
-/* signature_ok - b= over the header hash with the key: 1 good, 0 bad,
- * -1 when OpenSSL fails */
-static int
-signature_ok(EVP_PKEY *pkey, const struct pcl_dkim_tags_sig *t,
-             const unsigned char hash[DKIM_SHA256_LEN])
+/* dkim_verify_signature_ok - b= over the header hash with the key: 1
+ * good, 0 bad, -1 when OpenSSL fails */
+int
+dkim_verify_signature_ok(EVP_PKEY *pkey, const struct pcl_dkim_tags_sig *t,
+                         const unsigned char hash[DKIM_SHA256_LEN])
 {
 	int rc = -1;
 
@@ -359,26 +367,24 @@ signature_ok(EVP_PKEY *pkey, const struct pcl_dkim_tags_sig *t,
 	return rc < 0 ? -1 : rc == 1;
 }
 
-/* judge - the verdict of one chosen signature */
-static void
-judge(struct pcl_dkim_verify *v, struct vsig *s)
+/* dkim_verify_key - the key of a chosen signature, its lookup
+ * answered, held against it (k=, t=s, dkim_min_key_bits); NULL with
+ * the verdict set */
+EVP_PKEY *
+dkim_verify_key(struct pcl_dkim_verify *v, struct vsig *s)
 {
-	const struct pcl_dkim_tags_sig *t = s->tags;
-	const struct vbody *b = &v->bodies[s->body];
 	struct dkim_keyinfo info = {0};
 	struct pcl_dkim_tags_key fit = {0};
-	unsigned char hash[DKIM_SHA256_LEN];
 	EVP_PKEY *pkey = fetch_key(v, s, &info);
 	char why[96] = "";
-	int good = 0;
 
 	if (pkey == NULL)
-		return;
+		return NULL;
 	s->out.key_bits =
 	    info.type == PCL_DKIM_TAGS_KEY_ED25519 ? 256 : info.bits;
 	fit.type = info.type;
 	fit.strict = info.strict;
-	if (pcl_dkim_tags_key_fits(&fit, t, why, sizeof(why)) !=
+	if (pcl_dkim_tags_key_fits(&fit, s->tags, why, sizeof(why)) !=
 	    PCL_DKIM_TAGS_OK)
 		dkim_verify_set(s, PCL_DKIM_PERMERROR, "bad key: %s", why);
 	else if (info.type == PCL_DKIM_TAGS_KEY_RSA &&
@@ -386,8 +392,27 @@ judge(struct pcl_dkim_verify *v, struct vsig *s)
 		dkim_verify_set(s, PCL_DKIM_FAIL,
 		                "key too small (%u bits, minimum %u)",
 		                info.bits, v->lib->min_key_bits);
-	else if (!header_hash(v, s, hash) ||
-	         (good = signature_ok(pkey, t, hash)) < 0 || !b->ok)
+	else
+		return pkey;
+	EVP_PKEY_free(pkey);
+	return NULL;
+}
+
+/* dkim_verify_judge - the verdict of one chosen signature (a
+ * DKIM-Signature or an ARC-Message-Signature) */
+void
+dkim_verify_judge(struct pcl_dkim_verify *v, struct vsig *s)
+{
+	const struct pcl_dkim_tags_sig *t = s->tags;
+	const struct vbody *b = &v->bodies[s->body];
+	unsigned char hash[DKIM_SHA256_LEN];
+	EVP_PKEY *pkey = dkim_verify_key(v, s);
+	int good = 0;
+
+	if (pkey == NULL)
+		return;
+	if (!header_hash(v, s, hash) ||
+	    (good = dkim_verify_signature_ok(pkey, t, hash)) < 0 || !b->ok)
 		dkim_verify_set(s, PCL_DKIM_TEMPERROR,
 		                "not verified: verifier error");
 	else if (!good)
@@ -422,7 +447,8 @@ dkim_verify_finish(struct pcl_dkim_verify *v)
 		pcl_dns_batch_wait(v->batch);
 	for (size_t i = 0; i < v->nsigs; i++)
 		if (v->sigs[i].chosen && !v->sigs[i].judged)
-			judge(v, &v->sigs[i]);
+			dkim_verify_judge(v, &v->sigs[i]);
+	dkim_verify_arc_finish(v);
 	dkim_verify_release(v);
 	/* the report is one array, as pcl_dkim_verify_sig promises */
 	if (v->nsigs > 0 &&

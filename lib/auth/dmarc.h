@@ -172,6 +172,8 @@ struct pcl_dmarc_verdict {
 	enum pcl_dmarc_policy p, sp;       /* the record's, when one applied */
 	enum pcl_dmarc_policy disposition; /* fail: what the policy asks */
 	char reason[128];                  /* why, for the trace */
+	char override[PCL_DOMAIN_MAX + 8]; /* fail not acted on: "arc:" and
+	                                      the trusted sealer, or "" */
 };
 
 const char *pcl_dmarc_result_name(enum pcl_dmarc_result r);

@@ -42,6 +42,7 @@ struct pcl_session;
 struct pcl_spf_response;
 struct pcl_dkim_sig;
 struct pcl_dmarc_verdict;
+struct pcl_dkim_verify;
 
 /* The events of a session, in SMTP order. */
 enum pcl_event {
@@ -102,6 +103,8 @@ struct pcl_facts {
 	const struct pcl_dkim_sig *dkim;             /* every signature */
 	size_t ndkim;
 	const struct pcl_dmarc_verdict *dmarc; /* NULL: not evaluated */
+	const struct pcl_dkim_verify *arc;     /* the verifier that judged
+	                                          the ARC chain, or NULL */
 	bool dnsbl_done; /* the client lists answered (or failed) */
 	int dnsbl_score;
 };
@@ -212,6 +215,8 @@ void pcl_check_publish_spf(struct pcl_check_ctx *x,
                            const char *mailfrom_identity);
 void pcl_check_publish_dkim(struct pcl_check_ctx *x,
                             const struct pcl_dkim_sig *sigs, size_t n);
+void pcl_check_publish_arc(struct pcl_check_ctx *x,
+                           const struct pcl_dkim_verify *v);
 void pcl_check_publish_dmarc(struct pcl_check_ctx *x,
                              const struct pcl_dmarc_verdict *v);
 void pcl_check_publish_dnsbl(struct pcl_check_ctx *x, int score);

@@ -55,6 +55,22 @@ body(struct pcl_check_ctx *x, const unsigned char *chunk, size_t len)
 		pcl_dkim_verify_body(st->v, chunk, len);
 }
 
+/* arc - trace and publish the ARC chain's verdict (RFC 8617): it is
+ * information for Authentication-Results and for DMARC's trusted
+ * sealers, never a finding of its own */
+static void
+arc(struct pcl_check_ctx *x, const struct pcl_dkim_verify *v)
+{
+	const struct pcl_arc_result *r = pcl_dkim_verify_arc(v);
+
+	if (r->result == PCL_ARC_NONE)
+		return;
+	pcl_check_trace(x, PCL_STAGE_DATA, "arc",
+	                pcl_arc_result_name(r->result), "%u sets: %s",
+	                r->instances, r->reason);
+	pcl_check_publish_arc(x, v);
+}
+
 /* verdict - trace and publish every signature; one finding for the
  * message */
 static void
@@ -89,6 +105,7 @@ verdict(struct pcl_check_ctx *x, struct pcl_dkim_verify *v)
 		                "(over the per-message limit)",
 		                pcl_dkim_verify_unexamined(v));
 	pcl_check_publish_dkim(x, n ? pcl_dkim_verify_sig(v, 0) : NULL, n);
+	arc(x, v);
 	if (pass)
 		return;
 	if (fail)

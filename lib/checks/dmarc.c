@@ -303,6 +303,58 @@ nonexistent(struct pcl_check_ctx *x, const char *domain)
 	return none;
 }
 
+/* aar_dmarc_pass - an ARC-Authentication-Results value holds the
+ * result "dmarc=pass" (a whole word, any case) */
+static bool
+aar_dmarc_pass(const char *aar)
+{
+	for (const char *p = aar; (p = strcasestr(p, "dmarc=pass")) != NULL;
+	     p++) {
+		char before = p > aar ? p[-1] : ' ';
+		char after = p[10];
+
+		if ((before == ' ' || before == '\t' || before == ';' ||
+		     before == '\n') &&
+		    (after == '\0' || after == ' ' || after == '\t' ||
+		     after == ';' || after == '(' || after == '\r' ||
+		     after == '\n'))
+			return true;
+	}
+	return false;
+}
+
+/* arc_override - a passing ARC chain in which a sealer of
+ * arc_trusted_sealers saw dmarc=pass: the local DMARC fail is not
+ * acted on (RFC 8617 7.2.1; RFC 7489's local_policy override); the
+ * sealer into the verdict's override */
+static bool
+arc_override(struct pcl_check_ctx *x)
+{
+	const struct pcl_facts *k = x->facts;
+	const struct pcl_words *w = &k->conf->arc_trusted_sealers;
+	struct dmarc *st = x->state;
+	const struct pcl_arc_result *r;
+
+	if (w->count == 0 || k->arc == NULL ||
+	    (r = pcl_dkim_verify_arc(k->arc))->result != PCL_ARC_PASS)
+		return false;
+	for (unsigned i = r->instances; i >= 1; i--) {
+		const char *sealer, *aar;
+
+		if (!pcl_dkim_verify_arc_set(k->arc, i, &sealer, &aar) ||
+		    !aar_dmarc_pass(aar))
+			continue;
+		for (size_t n = 0; n < w->count; n++)
+			if (strcasecmp(w->items[n], sealer) == 0) {
+				pcl_format(st->verdict.override,
+				           sizeof(st->verdict.override),
+				           "arc:%s", sealer);
+				return true;
+			}
+	}
+	return false;
+}
+
 /* enact - the admin's action for the policy a failing message gets */
 static void
 enact(struct pcl_check_ctx *x, enum pcl_dmarc_policy policy)
@@ -444,7 +496,12 @@ eom(struct pcl_check_ctx *x)
 	pcl_check_trace(x, PCL_STAGE_DATA, "dmarc",
 	                pcl_dmarc_result_name(v->result), "%s: %s", v->from,
 	                v->reason);
-	if (v->result == PCL_DMARC_R_FAIL)
+	if (v->result == PCL_DMARC_R_FAIL && arc_override(x))
+		pcl_check_trace(x, PCL_STAGE_DATA, "dmarc", "override",
+		                "not acted on: trusted ARC sealer %s saw "
+		                "dmarc=pass",
+		                v->override + 4);
+	else if (v->result == PCL_DMARC_R_FAIL)
 		enact(x, v->disposition);
 	else if (v->result == PCL_DMARC_R_TEMPERROR)
 		pcl_check_error(x, PCL_SCOPE_MSG, "dmarc", PCL_STAGE_DATA,

@@ -211,6 +211,7 @@ struct pcl_conf {
 	struct pcl_check_conf dmarc_reject, dmarc_quarantine, dmarc_none,
 	    dmarc_multi_from;
 	enum pcl_on_error dmarc_on_error;
+	struct pcl_words arc_trusted_sealers;
 	char *dkim_sign_domain, *dkim_sign_selector, *dkim_sign_key;
 	char *dkim_key_table, *dkim_signing_table;
 	bool dkim_sign_multiple;

@@ -268,6 +268,8 @@ const struct pcl_conf_key pcl_conf_keys[] = {
                 "550 5.7.1 One From: address in one domain is required",
                 "the message has no From:, several, or addresses in "
                 "several domains"),
+    {"arc_trusted_sealers", PCL_CT_LIST, "", NOB, OFF(arc_trusted_sealers), 0,
+     "ARC sealers whose dmarc=pass outweighs a local DMARC fail"},
     {"dmarc_on_error", PCL_CT_ONERR, "", NOB, OFF(dmarc_on_error), 0,
      "when a DMARC lookup fails temporarily (empty: on_error)"},
     {"dkim_sign_domain", PCL_CT_STRING, "", NOB, OFF(dkim_sign_domain), 0,

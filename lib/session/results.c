@@ -286,6 +286,13 @@ pcl_check_publish_dkim(struct pcl_check_ctx *x, const struct pcl_dkim_sig *sigs,
 	x->session->facts.ndkim = n;
 }
 
+/* pcl_check_publish_arc - the verifier holding the ARC verdict */
+void
+pcl_check_publish_arc(struct pcl_check_ctx *x, const struct pcl_dkim_verify *v)
+{
+	x->session->facts.arc = v;
+}
+
 /* pcl_check_publish_dmarc - the DMARC verdict of the message */
 void
 pcl_check_publish_dmarc(struct pcl_check_ctx *x,

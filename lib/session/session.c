@@ -457,6 +457,7 @@ pcl_session_reset(struct pcl_session *s)
 	s->facts.dkim = NULL;
 	s->facts.ndkim = 0;
 	s->facts.dmarc = NULL;
+	s->facts.arc = NULL;
 	s->in_txn = false;
 	s->error = false;
 	s->rcpt_accepted = 0;

@@ -62,20 +62,22 @@ static void
 setup(void)
 {
 	static const char soa[] =
-		"$ORIGIN test.\n"
-		"$TTL 300\n"
-		"@ IN SOA ns.test. admin.test. 1 3600 600 86400 120\n";
+	    "$ORIGIN test.\n"
+	    "$TTL 300\n"
+	    "@ IN SOA ns.test. admin.test. 1 3600 600 86400 120\n";
 	char *keys = slurp("keys.zone");
-	size_t len = strlen(soa) + strlen(keys) + 1;
+	char *arc = slurp("arc.zone");
+	size_t len = strlen(soa) + strlen(keys) + strlen(arc) + 1;
 	char *zone = malloc(len);
 	struct pcl_dns_conf conf = {0};
 	char err[PCL_ERR_MAX] = "";
 
 	ck_assert_ptr_nonnull(zone);
-	ck_assert(pcl_format(zone, len, "%s%s", soa, keys));
+	ck_assert(pcl_format(zone, len, "%s%s%s", soa, keys, arc));
 	fk = fakedns_start(zone);
 	free(zone);
 	free(keys);
+	free(arc);
 	ck_assert_ptr_nonnull(fk);
 	conf.servers = fk->servers;
 	conf.timeout_ms = DNS_TIMEOUT_MS;
@@ -250,83 +252,252 @@ struct dkim_case {
 	struct want_sig want[8];
 };
 
-#define PASS_RSA {PCL_DKIM_PASS, "signature verified", "rsa2048", "rsa-sha256"}
-#define PASS_ED {PCL_DKIM_PASS, "signature verified", "ed", "ed25519-sha256"}
+#define PASS_RSA                                                               \
+	{                                                                      \
+		PCL_DKIM_PASS, "signature verified", "rsa2048", "rsa-sha256"   \
+	}
+#define PASS_ED                                                                \
+	{                                                                      \
+		PCL_DKIM_PASS, "signature verified", "ed", "ed25519-sha256"    \
+	}
 #define OVER_CAP                                                               \
-	{PCL_DKIM_NEUTRAL, "not verified: over the per-message limit",         \
-	 "rsa2048", "rsa-sha256"}
+	{                                                                      \
+		PCL_DKIM_NEUTRAL, "not verified: over the per-message limit",  \
+		    "rsa2048", "rsa-sha256"                                    \
+	}
 #define BODY_BYTE "Line 07: the quick", "Line 07: the quicK"
 #define SUBJECT "Subject: DKIM fixture", "Subject: DKIM Fixture"
 
 static const struct dkim_case cases[] = {
-	{"relaxed/relaxed rsa-sha256 passes", "relaxed.eml", NULL, NULL, NULL,
-	 0, 0, 1, {PASS_RSA}},
-	{"simple/simple rsa-sha256 passes", "simple.eml", NULL, NULL, NULL, 0,
-	 0, 1, {PASS_RSA}},
-	{"ed25519-sha256 passes", "ed25519.eml", NULL, NULL, NULL, 0, 0, 1,
-	 {PASS_ED}},
-	{"RSA-1024 passes at the 1024 minimum", "rsa1024.eml", NULL, NULL,
-	 NULL, 0, 0, 1,
-	 {{PCL_DKIM_PASS, "signature verified", "rsa1024", "rsa-sha256"}}},
-	{"one body byte changed, relaxed", "relaxed.eml", BODY_BYTE, NULL, 0,
-	 0, 1, {{PCL_DKIM_FAIL, "body hash mismatch", "rsa2048", NULL}}},
-	{"one body byte changed, simple", "simple.eml", BODY_BYTE, NULL, 0, 0,
-	 1, {{PCL_DKIM_FAIL, "body hash mismatch", "rsa2048", NULL}}},
-	{"one body byte changed, ed25519", "ed25519.eml", BODY_BYTE, NULL, 0,
-	 0, 1, {{PCL_DKIM_FAIL, "body hash mismatch", "ed", NULL}}},
-	{"signed header changed, rsa", "relaxed.eml", SUBJECT, NULL, 0, 0, 1,
-	 {{PCL_DKIM_FAIL, "signature did not verify", "rsa2048", NULL}}},
-	{"signed header changed, ed25519", "ed25519.eml", SUBJECT, NULL, 0, 0,
-	 1, {{PCL_DKIM_FAIL, "signature did not verify", "ed", NULL}}},
-	{"white space in a header, relaxed: still passes", "relaxed.eml",
-	 "Subject: DKIM", "Subject:   DKIM", NULL, 0, 0, 1, {PASS_RSA}},
-	{"white space in a header, simple: fails", "simple.eml",
-	 "Subject: DKIM", "Subject:   DKIM", NULL, 0, 0, 1,
-	 {{PCL_DKIM_FAIL, "signature did not verify", "rsa2048", NULL}}},
-	{"missing key (NXDOMAIN) is a permerror", "nokey.eml", NULL, NULL,
-	 NULL, 0, 0, 1, {{PCL_DKIM_PERMERROR, "no key", "gone", NULL}}},
-	{"key lookup SERVFAIL is a temperror", "slow.eml", NULL, NULL, SLOW, 0,
-	 0, 1, {{PCL_DKIM_TEMPERROR, "key lookup failed", "slow", NULL}}},
-	{"RSA-512 fails: key too small", "rsa512.eml", NULL, NULL, NULL, 0, 0,
-	 1, {{PCL_DKIM_FAIL, "key too small (512 bits, minimum 1024)",
-	      "rsa512", NULL}}},
-	{"RSA-512 passes when the minimum is 512", "rsa512.eml", NULL, NULL,
-	 NULL, 0, 512, 1,
-	 {{PCL_DKIM_PASS, "signature verified", "rsa512", NULL}}},
-	{"RSA-1024 fails when the minimum is 2048", "rsa1024.eml", NULL, NULL,
-	 NULL, 0, 2048, 1, {{PCL_DKIM_FAIL, "key too small", "rsa1024", NULL}}},
-	{"rsa-sha1 fails (RFC 8301)", "sha1.eml", NULL, NULL, NULL, 0, 0, 1,
-	 {{PCL_DKIM_FAIL, "rsa-sha1 not allowed (RFC 8301)", "rsa2048",
-	   "rsa-sha1"}}},
-	{"rsa and ed25519: both pass, in header order", "two.eml", NULL, NULL,
-	 NULL, 0, 0, 2, {PASS_ED, PASS_RSA}},
-	{"two signatures with a cap of 1", "two.eml", NULL, NULL, NULL, 1, 0,
-	 2, {PASS_ED, OVER_CAP}},
-	{"rsa-sha1 does not use up a cap of 1", "sha1_rsa.eml", NULL, NULL,
-	 NULL, 1, 0, 2,
-	 {{PCL_DKIM_FAIL, "rsa-sha1 not allowed", "rsa2048", "rsa-sha1"},
-	  PASS_RSA}},
-	{"seven signatures, cap 5: 5 judged, 2 neutral", "seven.eml", NULL,
-	 NULL, NULL, 5, 0, 7,
-	 {PASS_RSA, PASS_RSA, PASS_RSA, PASS_RSA, PASS_RSA, OVER_CAP,
-	  OVER_CAP}},
-	{"seven signatures, body changed: 5 fail, 2 neutral", "seven.eml",
-	 BODY_BYTE, NULL, 5, 0, 7,
-	 {{PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
-	  {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
-	  {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
-	  {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
-	  {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
-	  OVER_CAP, OVER_CAP}},
-	{"no signature: count 0", "unsigned.eml", NULL, NULL, NULL, 0, 0, 0,
-	 {{0}}},
-	{"revoked key (empty p=) fails", "revoked.eml", NULL, NULL, NULL, 0, 0,
-	 1, {{PCL_DKIM_FAIL, "key revoked", "revoked", NULL}}},
-	{"undecodable key is a permerror", "garbled.eml", NULL, NULL, NULL, 0,
-	 0, 1, {{PCL_DKIM_PERMERROR, "bad key", "garbled", NULL}}},
-	{"signature without bh= is a permerror", "broken.eml", NULL, NULL,
-	 NULL, 0, 0, 1,
-	 {{PCL_DKIM_PERMERROR, "bad signature", "rsa2048", NULL}}},
+    {"relaxed/relaxed rsa-sha256 passes",
+     "relaxed.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {PASS_RSA}},
+    {"simple/simple rsa-sha256 passes",
+     "simple.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {PASS_RSA}},
+    {"ed25519-sha256 passes",
+     "ed25519.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {PASS_ED}},
+    {"RSA-1024 passes at the 1024 minimum",
+     "rsa1024.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_PASS, "signature verified", "rsa1024", "rsa-sha256"}}},
+    {"one body byte changed, relaxed",
+     "relaxed.eml",
+     BODY_BYTE,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "body hash mismatch", "rsa2048", NULL}}},
+    {"one body byte changed, simple",
+     "simple.eml",
+     BODY_BYTE,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "body hash mismatch", "rsa2048", NULL}}},
+    {"one body byte changed, ed25519",
+     "ed25519.eml",
+     BODY_BYTE,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "body hash mismatch", "ed", NULL}}},
+    {"signed header changed, rsa",
+     "relaxed.eml",
+     SUBJECT,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "signature did not verify", "rsa2048", NULL}}},
+    {"signed header changed, ed25519",
+     "ed25519.eml",
+     SUBJECT,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "signature did not verify", "ed", NULL}}},
+    {"white space in a header, relaxed: still passes",
+     "relaxed.eml",
+     "Subject: DKIM",
+     "Subject:   DKIM",
+     NULL,
+     0,
+     0,
+     1,
+     {PASS_RSA}},
+    {"white space in a header, simple: fails",
+     "simple.eml",
+     "Subject: DKIM",
+     "Subject:   DKIM",
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "signature did not verify", "rsa2048", NULL}}},
+    {"missing key (NXDOMAIN) is a permerror",
+     "nokey.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_PERMERROR, "no key", "gone", NULL}}},
+    {"key lookup SERVFAIL is a temperror",
+     "slow.eml",
+     NULL,
+     NULL,
+     SLOW,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_TEMPERROR, "key lookup failed", "slow", NULL}}},
+    {"RSA-512 fails: key too small",
+     "rsa512.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "key too small (512 bits, minimum 1024)", "rsa512",
+       NULL}}},
+    {"RSA-512 passes when the minimum is 512",
+     "rsa512.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     512,
+     1,
+     {{PCL_DKIM_PASS, "signature verified", "rsa512", NULL}}},
+    {"RSA-1024 fails when the minimum is 2048",
+     "rsa1024.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     2048,
+     1,
+     {{PCL_DKIM_FAIL, "key too small", "rsa1024", NULL}}},
+    {"rsa-sha1 fails (RFC 8301)",
+     "sha1.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "rsa-sha1 not allowed (RFC 8301)", "rsa2048",
+       "rsa-sha1"}}},
+    {"rsa and ed25519: both pass, in header order",
+     "two.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     2,
+     {PASS_ED, PASS_RSA}},
+    {"two signatures with a cap of 1",
+     "two.eml",
+     NULL,
+     NULL,
+     NULL,
+     1,
+     0,
+     2,
+     {PASS_ED, OVER_CAP}},
+    {"rsa-sha1 does not use up a cap of 1",
+     "sha1_rsa.eml",
+     NULL,
+     NULL,
+     NULL,
+     1,
+     0,
+     2,
+     {{PCL_DKIM_FAIL, "rsa-sha1 not allowed", "rsa2048", "rsa-sha1"},
+      PASS_RSA}},
+    {"seven signatures, cap 5: 5 judged, 2 neutral",
+     "seven.eml",
+     NULL,
+     NULL,
+     NULL,
+     5,
+     0,
+     7,
+     {PASS_RSA, PASS_RSA, PASS_RSA, PASS_RSA, PASS_RSA, OVER_CAP, OVER_CAP}},
+    {"seven signatures, body changed: 5 fail, 2 neutral",
+     "seven.eml",
+     BODY_BYTE,
+     NULL,
+     5,
+     0,
+     7,
+     {{PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
+      {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
+      {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
+      {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
+      {PCL_DKIM_FAIL, "body hash mismatch", NULL, NULL},
+      OVER_CAP,
+      OVER_CAP}},
+    {"no signature: count 0", "unsigned.eml", NULL, NULL, NULL, 0, 0, 0, {{0}}},
+    {"revoked key (empty p=) fails",
+     "revoked.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_FAIL, "key revoked", "revoked", NULL}}},
+    {"undecodable key is a permerror",
+     "garbled.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_PERMERROR, "bad key", "garbled", NULL}}},
+    {"signature without bh= is a permerror",
+     "broken.eml",
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     {{PCL_DKIM_PERMERROR, "bad signature", "rsa2048", NULL}}},
 };
 
 /* check_sigs - compare every verdict of v with want */
@@ -390,14 +561,14 @@ struct chunk_case {
 };
 
 static const struct chunk_case chunk_cases[] = {
-	{"simple, 1-byte chunks", "simple.eml", 1},
-	{"simple, 2-byte chunks (CRLF split)", "simple.eml", 2},
-	{"simple, 3-byte chunks", "simple.eml", 3},
-	{"simple, 77-byte chunks", "simple.eml", 77},
-	{"simple, one chunk", "simple.eml", 1 << 20},
-	{"relaxed, 1-byte chunks", "relaxed.eml", 1},
-	{"relaxed, 5-byte chunks", "relaxed.eml", 5},
-	{"ed25519, 13-byte chunks", "ed25519.eml", 13},
+    {"simple, 1-byte chunks", "simple.eml", 1},
+    {"simple, 2-byte chunks (CRLF split)", "simple.eml", 2},
+    {"simple, 3-byte chunks", "simple.eml", 3},
+    {"simple, 77-byte chunks", "simple.eml", 77},
+    {"simple, one chunk", "simple.eml", 1 << 20},
+    {"relaxed, 1-byte chunks", "relaxed.eml", 1},
+    {"relaxed, 5-byte chunks", "relaxed.eml", 5},
+    {"ed25519, 13-byte chunks", "ed25519.eml", 13},
 };
 
 /* test_chunks - chunk boundaries anywhere, CR and LF split included */
@@ -410,8 +581,9 @@ START_TEST(test_chunks)
 	const struct pcl_dkim_sig *s;
 
 	v = verify_file(lib, c->file, NULL, NULL, chunks);
-	ck_assert_msg(pcl_dkim_verify_count(v) == 1, "%s: count: got %zu, want 1",
-	              c->label, pcl_dkim_verify_count(v));
+	ck_assert_msg(pcl_dkim_verify_count(v) == 1,
+	              "%s: count: got %zu, want 1", c->label,
+	              pcl_dkim_verify_count(v));
 	s = pcl_dkim_verify_sig(v, 0);
 	ck_assert_msg(s->result == PCL_DKIM_PASS, "%s: got %s (%s), want pass",
 	              c->label, pcl_dkim_result_name(s->result), s->reason);
@@ -449,7 +621,8 @@ START_TEST(test_timeout)
 	ck_assert_msg(s->result == PCL_DKIM_TEMPERROR,
 	              "dropped key query: got %s (%s), want temperror",
 	              pcl_dkim_result_name(s->result), s->reason);
-	ck_assert_msg(took >= DNS_TIMEOUT_MS - 50 && took < DNS_TIMEOUT_MS + 1000,
+	ck_assert_msg(took >= DNS_TIMEOUT_MS - 50 &&
+	                  took < DNS_TIMEOUT_MS + 1000,
 	              "dropped key query took %ld ms, want about %d", took,
 	              DNS_TIMEOUT_MS);
 	ck_assert_uint_ge(fakedns_queries(SLOW), 1);
@@ -509,7 +682,7 @@ verify_loop(void *arg)
 
 	for (int i = 0; i < PER_THREAD; i++) {
 		struct pcl_dkim_verify *v =
-			verify_file(lib, "two.eml", NULL, NULL, odd_chunks);
+		    verify_file(lib, "two.eml", NULL, NULL, odd_chunks);
 
 		if (pcl_dkim_verify_count(v) != 2 ||
 		    pcl_dkim_verify_sig(v, 0)->result != PCL_DKIM_PASS ||
@@ -553,19 +726,20 @@ START_TEST(test_api_edges)
 		enum pcl_dkim_result r;
 		const char *want;
 	} names[] = {
-		{PCL_DKIM_PASS, "pass"},
-		{PCL_DKIM_FAIL, "fail"},
-		{PCL_DKIM_NEUTRAL, "neutral"},
-		{PCL_DKIM_POLICY, "policy"},
-		{PCL_DKIM_TEMPERROR, "temperror"},
-		{PCL_DKIM_PERMERROR, "permerror"},
+	    {PCL_DKIM_PASS, "pass"},
+	    {PCL_DKIM_FAIL, "fail"},
+	    {PCL_DKIM_NEUTRAL, "neutral"},
+	    {PCL_DKIM_POLICY, "policy"},
+	    {PCL_DKIM_TEMPERROR, "temperror"},
+	    {PCL_DKIM_PERMERROR, "permerror"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		ck_assert_msg(strcmp(pcl_dkim_result_name(names[i].r),
 		                     names[i].want) == 0,
-		              "result name %d: got %s, want %s", (int)names[i].r,
-		              pcl_dkim_result_name(names[i].r), names[i].want);
+		              "result name %d: got %s, want %s",
+		              (int)names[i].r, pcl_dkim_result_name(names[i].r),
+		              names[i].want);
 	ck_assert_ptr_null(pcl_dkim_lib_new(NULL, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "dkim: no DNS resolver");
 	pcl_dkim_lib_free(NULL);
@@ -595,6 +769,117 @@ START_TEST(test_api_edges)
 }
 END_TEST
 
+/* ARC chains made by python3-dkim's arc_sign (data/dkim/arc_make.py),
+ * each judged by its arc_verify as here */
+struct arc_case {
+	const char *file;
+	enum pcl_arc_chain want;
+	unsigned instances, oldest_pass;
+	const char *reason; /* a substring */
+};
+
+static const struct arc_case arc_cases[] = {
+    {"arc_one.eml", PCL_ARC_PASS, 1, 1, "chain verified"},
+    /* a list changed Subject and body: AMS(1) fails, the chain holds */
+    {"arc_two.eml", PCL_ARC_PASS, 2, 2, "chain verified"},
+    {"arc_body.eml", PCL_ARC_FAIL, 2, 0,
+     "ARC-Message-Signature: body hash mismatch (i=2)"},
+    {"arc_aar.eml", PCL_ARC_FAIL, 2, 0, "ARC-Seal did not verify (i=2)"},
+    {"relaxed.eml", PCL_ARC_NONE, 0, 0, ""},
+};
+
+/* test_arc - each chain's verdict */
+START_TEST(test_arc)
+{
+	const struct arc_case *c = &arc_cases[_i];
+	struct pcl_dkim_lib *lib = lib_new(0, 0);
+	struct pcl_dkim_verify *v =
+	    verify_file(lib, c->file, NULL, NULL, odd_chunks);
+	const struct pcl_arc_result *r = pcl_dkim_verify_arc(v);
+	const char *sealer = NULL, *aar = NULL;
+
+	ck_assert_msg(r->result == c->want, "%s: got %s (%s)", c->file,
+	              pcl_arc_result_name(r->result), r->reason);
+	ck_assert_msg(r->instances == c->instances &&
+	                  r->oldest_pass == c->oldest_pass,
+	              "%s: instances %u oldest %u", c->file, r->instances,
+	              r->oldest_pass);
+	ck_assert_msg(strstr(r->reason, c->reason) != NULL, "%s: reason %s",
+	              c->file, r->reason);
+	ck_assert(pcl_dkim_verify_arc_set(v, 1, &sealer, &aar) ==
+	          (c->want == PCL_ARC_PASS));
+	if (c->want == PCL_ARC_PASS) {
+		ck_assert_str_eq(sealer, "sealer1.test");
+		ck_assert_ptr_nonnull(strstr(aar, "dmarc=pass"));
+	}
+	pcl_dkim_verify_free(v);
+	pcl_dkim_lib_free(lib);
+}
+END_TEST
+
+/* arc_fields - feed name/value pairs, then an empty body */
+static const struct pcl_arc_result *
+arc_fields(struct pcl_dkim_verify *v, const char *const *f, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		pcl_dkim_verify_header(v, f[i], f[i + 1]);
+	pcl_dkim_verify_eom(v);
+	return pcl_dkim_verify_arc(v);
+}
+
+/* test_arc_hostile - shapes that crashed other validators, judged from
+ * the fields alone: no key is fetched */
+START_TEST(test_arc_hostile)
+{
+	static const char *const cv_only[] = {"ARC-Seal", " i=1; cv", "From",
+	                                      " a@example.org"};
+	static const char *const twice[] = {
+	    "ARC-Seal",
+	    " i=1; cv=none; a=rsa-sha256; d=a.test; s=s; b=AA==", "ARC-Seal",
+	    " i=1; cv=none; a=rsa-sha256; d=a.test; s=s; b=AA=="};
+	static const char *const gap[] = {
+	    "ARC-Authentication-Results",
+	    " i=2; mx.test; none",
+	    "ARC-Message-Signature",
+	    " i=2; a=rsa-sha256; d=a.test; s=s; "
+	    "h=from; bh=AA==; b=AA==",
+	    "ARC-Seal",
+	    " i=2; cv=pass; a=rsa-sha256; d=a.test; s=s; b=AA=="};
+	struct pcl_dkim_lib *lib = lib_new(0, 0);
+	struct pcl_dkim_verify *v;
+	const struct pcl_arc_result *r;
+	char value[64];
+
+	v = pcl_dkim_verify_new(lib, "x");
+	r = arc_fields(v, cv_only, 4);
+	ck_assert_int_eq(r->result, PCL_ARC_FAIL);
+	pcl_dkim_verify_free(v);
+	v = pcl_dkim_verify_new(lib, "x");
+	r = arc_fields(v, twice, 4);
+	ck_assert_int_eq(r->result, PCL_ARC_FAIL);
+	ck_assert_ptr_nonnull(strstr(r->reason, "two ARC fields"));
+	pcl_dkim_verify_free(v);
+	v = pcl_dkim_verify_new(lib, "x");
+	r = arc_fields(v, gap, 6);
+	ck_assert_ptr_nonnull(strstr(r->reason, "incomplete ARC set (i=1)"));
+	pcl_dkim_verify_free(v);
+	/* 60 sets: over the 50 the chain may have */
+	v = pcl_dkim_verify_new(lib, "x");
+	for (int i = 1; i <= 60; i++) {
+		ck_assert(pcl_format(value, sizeof(value),
+		                     " i=%d; mx.test; none", i));
+		pcl_dkim_verify_header(v, "ARC-Authentication-Results", value);
+		pcl_dkim_verify_header(v, "ARC-Seal", value);
+		pcl_dkim_verify_header(v, "ARC-Message-Signature", value);
+	}
+	pcl_dkim_verify_eom(v);
+	r = pcl_dkim_verify_arc(v);
+	ck_assert_int_eq(r->result, PCL_ARC_FAIL);
+	pcl_dkim_verify_free(v);
+	pcl_dkim_lib_free(lib);
+}
+END_TEST
+
 /* dkim_suite - the suite */
 static Suite *
 dkim_suite(void)
@@ -606,12 +891,16 @@ dkim_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_cases, 0,
 	                    (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_loop_test(tc, test_chunks, 0,
-	                    (int)(sizeof(chunk_cases) / sizeof(chunk_cases[0])));
+	tcase_add_loop_test(
+	    tc, test_chunks, 0,
+	    (int)(sizeof(chunk_cases) / sizeof(chunk_cases[0])));
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_lib_free_keeps_dns);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_api_edges);
+	tcase_add_loop_test(tc, test_arc, 0,
+	                    (int)(sizeof(arc_cases) / sizeof(arc_cases[0])));
+	tcase_add_test(tc, test_arc_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }
