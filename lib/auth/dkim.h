@@ -94,6 +94,8 @@ const char *pcl_dkim_result_name(enum pcl_dkim_result r);
 /* ARC (RFC 8617), verified by the same verifier: the chain of
  * ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results sets
  * (i=1..50) the message arrived with. */
+#define PCL_ARC_SETS_MAX 50 /* RFC 8617 4.2.1 */
+
 enum pcl_arc_chain {
 	PCL_ARC_NONE = 0, /* no ARC set */
 	PCL_ARC_PASS,
@@ -118,6 +120,20 @@ pcl_dkim_verify_arc(const struct pcl_dkim_verify *v);
  * when there is no such set */
 bool pcl_dkim_verify_arc_set(const struct pcl_dkim_verify *v, unsigned i,
                              const char **sealer, const char **aar);
+
+/* pcl_dkim_verify_arc_values - the values of set i (1 .. instances)
+ * as the message has them; false when the set is incomplete */
+bool pcl_dkim_verify_arc_values(const struct pcl_dkim_verify *v, unsigned i,
+                                const char **aar, const char **ams,
+                                const char **as);
+
+/* pcl_dkim_verify_arc_sealable - after eom: whether a sealer may add
+ * the next set (*next = instances + 1) and with which cv= ("none" for
+ * a message without ARC, "pass" or "fail" after the chain's verdict);
+ * false at 50 sets, after a chain with cv=fail or a temperror, or
+ * when a set is incomplete */
+bool pcl_dkim_verify_arc_sealable(const struct pcl_dkim_verify *v,
+                                  unsigned *next, const char **cv);
 
 const char *pcl_arc_result_name(enum pcl_arc_chain r);
 
@@ -283,6 +299,11 @@ size_t pcl_dkim_signing_match(const struct pcl_dkim_signing *s,
                               const struct pcl_dkim_signer **out, size_t max);
 void pcl_dkim_signing_free(struct pcl_dkim_signing *s);
 
+/* pcl_dkim_signing_named - the signer of a KeyTable key name (in the
+ * simple mode: its domain), or the first one for ""; NULL when none */
+const struct pcl_dkim_signer *
+pcl_dkim_signing_named(const struct pcl_dkim_signing *s, const char *name);
+
 /* pcl_dkim_signing_unreadable - the first key file that this process,
  * with its uid now, cannot read (access(2)), or NULL: a key read as
  * root at start that the service user cannot read makes every reload
@@ -309,6 +330,9 @@ struct pcl_dkim_sign_opts {
 	enum pcl_dkim_canon body_canon;
 	const char *const *headers; /* NULL-terminated names; NULL: the
 	                               default list. From is always signed */
+	unsigned arc_instance;      /* 0: a DKIM-Signature; 1 to 50: an
+	                               ARC-Message-Signature of that i= (no
+	                               v=, no x=; RFC 8617 4.1.2) */
 };
 
 /* The default header list: From, To, Cc, Subject, Date, Message-ID,
@@ -355,12 +379,32 @@ void pcl_dkim_sign_eoh(struct pcl_dkim_signer_ctx *ctx);
 void pcl_dkim_sign_body(struct pcl_dkim_signer_ctx *ctx, const unsigned char *p,
                         size_t len);
 
+/* pcl_dkim_sign_arc_instance - an ARC-Message-Signature context
+ * (opts->arc_instance set) takes its final i= before eom: the instance
+ * is known only once the chain is judged */
+void pcl_dkim_sign_arc_instance(struct pcl_dkim_signer_ctx *ctx, unsigned i);
+
 /* pcl_dkim_sign_eom - end of message: the DKIM-Signature field value,
  * ready for smfi_insheader(ctx, 0, "DKIM-Signature", out): a leading
  * space, folds as LF TAB, no CR. On failure out is "" and
  * pcl_dkim_sign_error says why. */
 enum pcl_dkim_sign_status pcl_dkim_sign_eom(struct pcl_dkim_signer_ctx *ctx,
                                             char *out, size_t len);
+
+/* pcl_arc_seal - an ARC-Seal value for instance (1 to 50) with cv=
+ * "none", "pass" or "fail", over the prior sets (prior: the values of
+ * ARC-Authentication-Results, ARC-Message-Signature and ARC-Seal of
+ * instances 1 .. instance - 1, in that order, as they are in the
+ * message) and this hop's aar and ams values (as they will be
+ * inserted), relaxed canonicalization (RFC 8617 5.1.1): ready for
+ * smfi_insheader as pcl_dkim_sign_eom's value. ERROR (out "") when
+ * OpenSSL fails or out is too small. */
+enum pcl_dkim_sign_status pcl_arc_seal(const struct pcl_dkim_lib *lib,
+                                       const struct pcl_dkim_signer *signer,
+                                       unsigned instance, const char *cv,
+                                       const char *const *prior,
+                                       const char *aar, const char *ams,
+                                       char *out, size_t len);
 
 /* pcl_dkim_sign_error - why the context failed; "" when it did not */
 const char *pcl_dkim_sign_error(const struct pcl_dkim_signer_ctx *ctx);

@@ -93,6 +93,10 @@ pcl_dkim_sign_check(const struct pcl_dkim_signer *signer,
 	(void)signer; /* every key signs every option since our signer */
 	if (opts == NULL)
 		return true; /* the defaults */
+	if (opts->arc_instance > 50) {
+		pcl_format(err, errlen, "dkim: ARC instance over 50");
+		return false;
+	}
 	if (!canon_ok(opts->header_canon) || !canon_ok(opts->body_canon)) {
 		pcl_format(err, errlen, "dkim: bad canonicalization option");
 		return false;

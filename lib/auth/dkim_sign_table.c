@@ -515,6 +515,19 @@ pcl_dkim_signing_free(struct pcl_dkim_signing *s)
 	free(s);
 }
 
+/* pcl_dkim_signing_named - the signer of KeyTable key name (the
+ * simple mode's one signer answers to its domain), or the first signer
+ * for an empty name; NULL when there is none */
+const struct pcl_dkim_signer *
+pcl_dkim_signing_named(const struct pcl_dkim_signing *s, const char *name)
+{
+	for (size_t i = 0; s != NULL && i < s->nslots; i++)
+		if (*name == '\0' ||
+		    strcasecmp(s->slots[i].signer.name, name) == 0)
+			return &s->slots[i].signer;
+	return NULL;
+}
+
 /* pcl_dkim_signing_unreadable - the first key file this process can
  * no longer open, or NULL */
 const char *

@@ -85,6 +85,8 @@ struct pcl_dkim_signer_ctx {
 	enum pcl_dkim_sign_status failure;
 	char error[PCL_ERR_MAX];
 	enum pcl_canon_mode hc, bc;
+	unsigned arc_instance; /* 0: a DKIM-Signature; else an AMS */
+	const char *field;     /* the field's name */
 	const char *names[SIGN_NAMES_MAX + 2]; /* the list, From added */
 	struct kept kept[SIGN_KEPT_MAX];
 	size_t nkept, kept_bytes;
@@ -162,6 +164,9 @@ pcl_dkim_sign_new(struct pcl_dkim_lib *dl, const struct pcl_dkim_signer *signer,
 	}
 	ctx->hc = mode_of(opts->header_canon);
 	ctx->bc = mode_of(opts->body_canon);
+	ctx->arc_instance = opts->arc_instance;
+	ctx->field =
+	    opts->arc_instance ? "ARC-Message-Signature" : SIGN_FIELD_NAME;
 	names = opts->headers != NULL ? opts->headers
 	                              : pcl_dkim_sign_default_headers;
 	for (n = 0; names[n] != NULL; n++) { /* at most SIGN_NAMES_MAX */
@@ -340,8 +345,11 @@ write_head(struct pcl_dkim_signer_ctx *ctx, struct fold *f, const char *bh)
 	long t =
 	    ctx->lib->fixed_time > 0 ? ctx->lib->fixed_time : (long)time(NULL);
 
-	f->col = strlen(SIGN_FIELD_NAME ":");
-	fold_tag(f, "v=1;");
+	f->col = strlen(ctx->field) + 1;
+	if (ctx->arc_instance)
+		fold_tag(f, "i=%u;", ctx->arc_instance);
+	else
+		fold_tag(f, "v=1;");
 	fold_tag(f, "a=%s;", pcl_dkim_key_algorithm(sg->key));
 	fold_tag(f, "c=%s/%s;",
 	         ctx->hc == PCL_CANON_SIMPLE ? "simple" : "relaxed",
@@ -349,7 +357,7 @@ write_head(struct pcl_dkim_signer_ctx *ctx, struct fold *f, const char *bh)
 	fold_tag(f, "d=%s;", sg->domain);
 	fold_tag(f, "s=%s;", sg->selector);
 	fold_tag(f, "t=%ld;", t);
-	if (ctx->lib->sign_expire != 0)
+	if (ctx->lib->sign_expire != 0 && ctx->arc_instance == 0)
 		fold_tag(f, "x=%lu;", (unsigned long)t + ctx->lib->sign_expire);
 	/* h=: the kept names in message order, then From once more */
 	for (size_t i = 0; i <= ctx->nkept; i++) {
@@ -392,8 +400,7 @@ hash_headers(struct pcl_dkim_signer_ctx *ctx, const char *head)
 		}
 	}
 	/* the oversigned From: no field left, nothing hashed */
-	pcl_dkim_canon_header(ctx->hc, SIGN_FIELD_NAME, head, false, md_emit,
-	                      ctx);
+	pcl_dkim_canon_header(ctx->hc, ctx->field, head, false, md_emit, ctx);
 }
 
 /* pcl_dkim_sign_digest - sign the SHA-256 of a signing input */
@@ -436,6 +443,30 @@ b64(char *out, const unsigned char *p, size_t n)
 	(void)EVP_EncodeBlock((unsigned char *)out, p, (int)n);
 }
 
+/* fold_b - b='s value, base64 of the signature, folded inside (a
+ * verifier deletes the value whole, folds and all: 3.7) */
+static void
+fold_b(struct fold *f, const unsigned char *sig, size_t siglen)
+{
+	char b[4 * DKIM_SIG_MAX / 3 + 8];
+	size_t blen;
+
+	b64(b, sig, siglen);
+	blen = strlen(b);
+	for (size_t off = 0; off < blen;) {
+		size_t room = SIGN_LINE_MAX -
+		              (f->col < SIGN_LINE_MAX ? f->col : SIGN_LINE_MAX);
+		size_t n = blen - off < room ? blen - off : room;
+
+		if (n == 0) {
+			fold_break(f);
+			continue;
+		}
+		fold_put(f, b + off, n);
+		off += n;
+	}
+}
+
 /* too_long - the field would not fit what pcl_dkim_sign_eom hands out */
 static void
 too_long(struct pcl_dkim_signer_ctx *ctx)
@@ -451,10 +482,10 @@ static void
 sign_finish(struct pcl_dkim_signer_ctx *ctx)
 {
 	unsigned char hash[DKIM_SHA256_LEN], sig[DKIM_SIG_MAX];
-	char bh[64], b[4 * DKIM_SIG_MAX / 3 + 8];
+	char bh[64];
 	struct fold f = {0};
 	unsigned hlen = 0;
-	size_t siglen, blen;
+	size_t siglen;
 
 	pcl_dkim_body_final(&ctx->body);
 	if (ctx->md_failed || EVP_DigestFinal_ex(ctx->md, hash, &hlen) != 1 ||
@@ -492,20 +523,7 @@ sign_finish(struct pcl_dkim_signer_ctx *ctx)
 		          ctx->signer->domain, ctx->signer->selector);
 		return;
 	}
-	b64(b, sig, siglen);
-	blen = strlen(b);
-	for (size_t off = 0; off < blen;) {
-		size_t room = SIGN_LINE_MAX -
-		              (f.col < SIGN_LINE_MAX ? f.col : SIGN_LINE_MAX);
-		size_t n = blen - off < room ? blen - off : room;
-
-		if (n == 0) {
-			fold_break(&f);
-			continue;
-		}
-		fold_put(&f, b + off, n);
-		off += n;
-	}
+	fold_b(&f, sig, siglen);
 	if (f.full) {
 		free(f.buf);
 		too_long(ctx);
@@ -513,6 +531,14 @@ sign_finish(struct pcl_dkim_signer_ctx *ctx)
 	}
 	ctx->value = f.buf;
 	ctx->state = SIGN_DONE;
+}
+
+/* pcl_dkim_sign_arc_instance - the AMS's final i= */
+void
+pcl_dkim_sign_arc_instance(struct pcl_dkim_signer_ctx *ctx, unsigned i)
+{
+	if (ctx != NULL && ctx->arc_instance != 0 && i >= 1 && i <= 50)
+		ctx->arc_instance = i;
 }
 
 /* pcl_dkim_sign_eom - finish and write the DKIM-Signature value */
@@ -565,4 +591,67 @@ pcl_dkim_sign_free(struct pcl_dkim_signer_ctx *ctx)
 	EVP_MD_CTX_free(ctx->md);
 	free(ctx->value);
 	free(ctx);
+}
+
+/* seal_emit - canonical bytes into a digest */
+static void
+seal_emit(void *md, const char *p, size_t n)
+{
+	(void)EVP_DigestUpdate(md, p, n);
+}
+
+/* pcl_arc_seal - an ARC-Seal value (RFC 8617 4.1.3, 5.1.1) */
+enum pcl_dkim_sign_status
+pcl_arc_seal(const struct pcl_dkim_lib *lib,
+             const struct pcl_dkim_signer *signer, unsigned instance,
+             const char *cv, const char *const *prior, const char *aar,
+             const char *ams, char *out, size_t len)
+{
+	static const char *const names[3] = {
+	    "ARC-Authentication-Results", "ARC-Message-Signature", "ARC-Seal"};
+	unsigned char hash[DKIM_SHA256_LEN], sig[DKIM_SIG_MAX];
+	struct fold f = {.buf = out, .cap = len};
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	long t = lib->fixed_time > 0 ? lib->fixed_time : (long)time(NULL);
+	size_t siglen = 0;
+	bool ok;
+
+	if (len > 0)
+		out[0] = '\0';
+	ok = md != NULL && instance >= 1 && instance <= 50 && len > 0 &&
+	     EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	f.col = strlen("ARC-Seal:");
+	fold_tag(&f, "i=%u;", instance);
+	fold_tag(&f, "a=%s;", pcl_dkim_key_algorithm(signer->key));
+	fold_tag(&f, "cv=%s;", cv);
+	fold_tag(&f, "d=%s;", signer->domain);
+	fold_tag(&f, "s=%s;", signer->selector);
+	fold_tag(&f, "t=%ld;", t);
+	fold_break(&f);
+	fold_put(&f, "b=", 2);
+	for (unsigned i = 0; ok && i + 1 < instance; i++)
+		for (int k = 0; k < 3; k++)
+			pcl_dkim_canon_header(PCL_CANON_RELAXED, names[k],
+			                      prior[3 * i + (unsigned)k], true,
+			                      seal_emit, md);
+	if (ok && !f.full) {
+		pcl_dkim_canon_header(PCL_CANON_RELAXED, names[0], aar, true,
+		                      seal_emit, md);
+		pcl_dkim_canon_header(PCL_CANON_RELAXED, names[1], ams, true,
+		                      seal_emit, md);
+		pcl_dkim_canon_header(PCL_CANON_RELAXED, names[2], out, false,
+		                      seal_emit, md);
+		ok =
+		    EVP_DigestFinal_ex(md, hash, NULL) == 1 &&
+		    (siglen = pcl_dkim_sign_digest(signer->key, hash, sig)) > 0;
+	}
+	EVP_MD_CTX_free(md);
+	if (ok)
+		fold_b(&f, sig, siglen);
+	if (!ok || f.full) {
+		if (len > 0)
+			out[0] = '\0';
+		return PCL_DKIM_SIGN_ERROR;
+	}
+	return PCL_DKIM_SIGN_OK;
 }

@@ -361,6 +361,57 @@ pcl_dkim_verify_arc_set(const struct pcl_dkim_verify *v, unsigned i,
 	return true;
 }
 
+/* pcl_dkim_verify_arc_values - the three values of set i */
+bool
+pcl_dkim_verify_arc_values(const struct pcl_dkim_verify *v, unsigned i,
+                           const char **aar, const char **ams, const char **as)
+{
+	const struct varc *a;
+
+	if (v == NULL || i == 0 || i > v->arc.n)
+		return false;
+	a = &v->arc;
+	if (!a->aar[i] || !a->ams[i] || !a->as[i])
+		return false;
+	*aar = dkim_verify_field_value(v, a->aar[i] - 1);
+	*ams = dkim_verify_field_value(v, a->ams[i] - 1);
+	*as = dkim_verify_field_value(v, a->as[i] - 1);
+	return true;
+}
+
+/* pcl_dkim_verify_arc_sealable - whether this hop may add set n + 1,
+ * and its cv= */
+bool
+pcl_dkim_verify_arc_sealable(const struct pcl_dkim_verify *v, unsigned *next,
+                             const char **cv)
+{
+	const struct varc *a = &v->arc;
+	const char *aar, *ams, *as;
+
+	*next = a->n + 1;
+	switch (a->result.result) {
+	case PCL_ARC_NONE:
+		*cv = "none";
+		return a->nfields == 0;
+	case PCL_ARC_PASS:
+		*cv = "pass";
+		break;
+	case PCL_ARC_FAIL:
+		*cv = "fail";
+		break;
+	default:
+		return false;
+	}
+	if (a->n >= PCL_DKIM_TAGS_ARC_MAX)
+		return false;
+	for (unsigned i = 1; i <= a->n; i++)
+		if (!pcl_dkim_verify_arc_values(v, i, &aar, &ams, &as))
+			return false;
+	/* a chain that failed before this hop ends there */
+	return a->seal == NULL || a->seal[a->n - 1].tags == NULL ||
+	       a->seal[a->n - 1].tags->cv != 'f';
+}
+
 /* pcl_arc_result_name - the RFC 8601 result keyword */
 const char *
 pcl_arc_result_name(enum pcl_arc_chain r)

@@ -21,8 +21,7 @@
 
 #include "authres.h"
 #include "checks.h"
-#include "dkim.h"
-#include "dmarc.h"
+#include "authres_ours.h"
 #include "spf.h"
 #include "util.h"
 
@@ -98,77 +97,14 @@ delete_forged(struct pcl_check_ctx *x)
 	}
 }
 
-/* add_arc - "arc=pass (i=2) header.oldest-pass=1
- * smtp.remote-ip=192.0.2.1" (RFC 8617 10.1) */
-static void
-add_arc(struct pcl_authres *ar, const struct pcl_facts *k)
-{
-	const struct pcl_arc_result *r = pcl_dkim_verify_arc(k->arc);
-	char sets[32], oldest[16] = "";
-
-	pcl_format(sets, sizeof(sets), "i=%u", r->instances);
-	if (r->result == PCL_ARC_PASS && r->oldest_pass > 0)
-		pcl_format(oldest, sizeof(oldest), "%u", r->oldest_pass);
-	pcl_authres_add(ar, "arc", pcl_arc_result_name(r->result),
-	                r->result == PCL_ARC_PASS ? sets : r->reason,
-	                "header.oldest-pass", oldest, "smtp.remote-ip", k->addr,
-	                NULL);
-}
-
-/* add_dmarc - "dmarc=fail (p=reject sp=none dis=reject)
- * header.from=example.com" (the policy words when a record applied) */
-static void
-add_dmarc(struct pcl_authres *ar, const struct pcl_dmarc_verdict *v)
-{
-	char comment[96] = "";
-
-	if (v->p != PCL_DMARC_P_UNSET)
-		pcl_format(
-		    comment, sizeof(comment), "p=%s sp=%s%s%s%s%s",
-		    pcl_dmarc_policy_name(v->p), pcl_dmarc_policy_name(v->sp),
-		    v->result == PCL_DMARC_R_FAIL ? " dis=" : "",
-		    v->result != PCL_DMARC_R_FAIL ? ""
-		    : *v->override                ? "none"
-		                   : pcl_dmarc_policy_name(v->disposition),
-		    *v->override ? " override=" : "", v->override);
-	pcl_authres_add(ar, "dmarc", pcl_dmarc_result_name(v->result),
-	                *comment ? comment : NULL, "header.from",
-	                *v->from ? v->from : NULL, NULL);
-}
-
 /* add_ours - our header, from the published results; none when no
  * check had anything to say */
 static void
 add_ours(struct pcl_check_ctx *x)
 {
-	const struct pcl_facts *k = x->facts;
 	struct pcl_authres ar;
 
-	if (!k->conf->auth_results)
-		return;
-	pcl_authres_init(&ar, k->conf->authserv_id);
-	if (k->spf_mailfrom && *k->sender)
-		pcl_authres_add(
-		    &ar, "spf", pcl_spf_result_name(k->spf_mailfrom->result),
-		    NULL, "smtp.mailfrom", k->spf_mailfrom_identity, NULL);
-	if (k->spf_helo)
-		pcl_authres_add(&ar, "spf",
-		                pcl_spf_result_name(k->spf_helo->result), NULL,
-		                "smtp.helo", k->helo, NULL);
-	for (size_t i = 0; i < k->ndkim; i++) {
-		const struct pcl_dkim_sig *g = &k->dkim[i];
-
-		pcl_authres_add(&ar, "dkim", pcl_dkim_result_name(g->result),
-		                g->result == PCL_DKIM_PASS ? NULL : g->reason,
-		                "header.d", g->domain, "header.s", g->selector,
-		                "header.a", g->algorithm, "header.b", g->b,
-		                NULL);
-	}
-	if (k->arc)
-		add_arc(&ar, k);
-	if (k->dmarc)
-		add_dmarc(&ar, k->dmarc);
-	if (ar.results > 0)
+	if (x->facts->conf->auth_results && pcl_authres_ours(x->facts, &ar) > 0)
 		pcl_check_header(x, PCL_SCOPE_MSG, "Authentication-Results",
 		                 pcl_authres_value(&ar));
 }

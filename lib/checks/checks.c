@@ -25,6 +25,7 @@ extern const struct pcl_check pcl_check_dmarc;
 extern const struct pcl_check pcl_check_dbl;
 extern const struct pcl_check pcl_check_authres;
 extern const struct pcl_check pcl_check_signing;
+extern const struct pcl_check pcl_check_arc_seal;
 
 const struct pcl_check *const pcl_checks[] = {
     &pcl_check_client_access,    /* connect: OK trusts the client */
@@ -39,5 +40,6 @@ const struct pcl_check *const pcl_checks[] = {
     &pcl_check_dbl,              /* domains, as each is known; dkim d= */
     &pcl_check_authres,          /* forged ones out, ours in */
     &pcl_check_signing,          /* outgoing: DKIM-Signature */
+    &pcl_check_arc_seal,         /* inbound: this hop's ARC set */
     NULL,
 };

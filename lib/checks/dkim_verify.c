@@ -63,11 +63,10 @@ arc(struct pcl_check_ctx *x, const struct pcl_dkim_verify *v)
 {
 	const struct pcl_arc_result *r = pcl_dkim_verify_arc(v);
 
-	if (r->result == PCL_ARC_NONE)
-		return;
-	pcl_check_trace(x, PCL_STAGE_DATA, "arc",
-	                pcl_arc_result_name(r->result), "%u sets: %s",
-	                r->instances, r->reason);
+	if (r->result != PCL_ARC_NONE)
+		pcl_check_trace(x, PCL_STAGE_DATA, "arc",
+		                pcl_arc_result_name(r->result), "%u sets: %s",
+		                r->instances, r->reason);
 	pcl_check_publish_arc(x, v);
 }
 

@@ -212,6 +212,9 @@ struct pcl_conf {
 	    dmarc_multi_from;
 	enum pcl_on_error dmarc_on_error;
 	struct pcl_words arc_trusted_sealers;
+	bool arc_sign;
+	char *arc_sign_key;                       /* a KeyTable key name */
+	const struct pcl_dkim_signer *arc_signer; /* resolved, into signing */
 	char *dkim_sign_domain, *dkim_sign_selector, *dkim_sign_key;
 	char *dkim_key_table, *dkim_signing_table;
 	bool dkim_sign_multiple;

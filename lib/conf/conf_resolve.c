@@ -246,6 +246,30 @@ resolve_dmarc(struct pcl_conf *c, struct errs *e)
 		                  "dmarc_mode: want rfc9989 or rfc7489");
 }
 
+/* resolve_arc - arc_sign needs the verifier (the chain's state) and a
+ * key of the signing configuration */
+static void
+resolve_arc(struct pcl_conf *c, struct errs *e)
+{
+	int line;
+	const char *where = key_where(c, "arc_sign", &line);
+
+	if (!c->arc_sign)
+		return;
+	if (!c->dkim_verify)
+		pcl_conf_errs_add(e, where, line,
+		                  "arc_sign needs dkim_verify = yes");
+	else if (c->signing == NULL)
+		pcl_conf_errs_add(e, where, line,
+		                  "arc_sign needs a signing key "
+		                  "(dkim_key_table or dkim_sign_key)");
+	else if ((c->arc_signer = pcl_dkim_signing_named(
+	              c->signing, c->arc_sign_key)) == NULL)
+		pcl_conf_errs_add(
+		    e, where, line,
+		    "arc_sign_key: no such key in dkim_key_table");
+}
+
 /* resolve_sign_options - dkim_sign_address and the header list, which
  * must name From (RFC 6376 5.4) and pass the signer's checks */
 static void
@@ -392,6 +416,7 @@ pcl_conf_resolve(struct pcl_conf *c, struct errs *e)
 	resolve_auth(c, e);
 	resolve_dmarc(c, e);
 	resolve_sign_options(c, e); /* checked with signing off too */
+	resolve_arc(c, e);
 	if (c->helo_own_names.count == 0 && c->myhostname) {
 		pcl_conf_words_split(c->myhostname, &c->helo_own_names);
 		pcl_conf_set_text(c, "helo_own_names", c->myhostname);

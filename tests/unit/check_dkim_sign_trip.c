@@ -296,13 +296,15 @@ static const struct {
 	const char *canon;
 	size_t nkeys;
 } trips[] = {
-    {{PCL_DKIM_CANON_DEFAULT, PCL_DKIM_CANON_DEFAULT, NULL},
+    {{PCL_DKIM_CANON_DEFAULT, PCL_DKIM_CANON_DEFAULT, NULL, 0},
      "relaxed/relaxed",
      2},
-    {{PCL_DKIM_CANON_RELAXED, PCL_DKIM_CANON_SIMPLE, NULL},
+    {{PCL_DKIM_CANON_RELAXED, PCL_DKIM_CANON_SIMPLE, NULL, 0},
      "relaxed/simple",
      2},
-    {{PCL_DKIM_CANON_SIMPLE, PCL_DKIM_CANON_SIMPLE, NULL}, "simple/simple", 2},
+    {{PCL_DKIM_CANON_SIMPLE, PCL_DKIM_CANON_SIMPLE, NULL, 0},
+     "simple/simple",
+     2},
 };
 
 /* sign_keys - sign m with the first n keys the refile table (multiple)
@@ -409,7 +411,7 @@ END_TEST
 START_TEST(test_expire_and_list)
 {
 	static const char *const only_subject[] = {"Subject", NULL};
-	struct pcl_dkim_sign_opts opts = {0, 0, only_subject};
+	struct pcl_dkim_sign_opts opts = {0, 0, only_subject, 0};
 	struct pcl_dkim_lib *lib = lib_new(0, 3600);
 	struct pcl_dkim_signing *s = simple_signing("rsa2048", "rsa.key");
 	const struct pcl_dkim_signer *signer;
@@ -446,7 +448,7 @@ START_TEST(test_api_edges)
 {
 	static const char *const bad_name[] = {"Bad Name", NULL};
 	const struct pcl_dkim_sign_opts bad[] = {
-	    {0, 0, bad_name}, {(enum pcl_dkim_canon)99, 0, NULL}};
+	    {0, 0, bad_name, 0}, {(enum pcl_dkim_canon)99, 0, NULL, 0}};
 	struct pcl_dkim_lib *lib = lib_new(FIXED_TIME, 0), *raw;
 	struct pcl_dkim_signing *s = simple_signing("rsa2048", "rsa.key");
 	const struct pcl_dkim_signer *signer;
@@ -454,7 +456,7 @@ START_TEST(test_api_edges)
 	char value[PCL_DKIM_SIGN_VALUE_MAX], again[PCL_DKIM_SIGN_VALUE_MAX];
 	char err[PCL_ERR_MAX] = "", small[40], path[256];
 	const struct pcl_dkim_sign_opts simple = {PCL_DKIM_CANON_SIMPLE, 0,
-	                                          NULL};
+	                                          NULL, 0};
 	const struct pcl_dkim_signer *edsg;
 	struct pcl_dkim_signing *ed;
 	const char *sigs[1] = {value};

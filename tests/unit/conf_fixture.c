@@ -31,6 +31,27 @@ conf_fixture_load(const char *dir, const char *text)
 	return c;
 }
 
+/* conf_fixture_errors - the errors of text that must not load */
+char *
+conf_fixture_errors(const char *dir, const char *text)
+{
+	char path[300];
+	char *errors = NULL;
+	struct pcl_conf *c;
+	FILE *fp;
+
+	pcl_format(path, sizeof(path), "%s/e%d.conf", dir, (int)getpid());
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	c = pcl_conf_load(path, NULL, 0, &errors);
+	unlink(path);
+	ck_assert_msg(c == NULL, "config loaded: %s", text);
+	ck_assert_ptr_nonnull(errors);
+	return errors;
+}
+
 /* conf_fixture_run - the suite between mkdtemp and rm -rf of dir */
 int
 conf_fixture_run(Suite *su, char *dir)

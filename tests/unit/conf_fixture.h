@@ -13,6 +13,10 @@
  * file; a load that fails fails the test with the errors */
 struct pcl_conf *conf_fixture_load(const char *dir, const char *text);
 
+/* conf_fixture_errors - text that must not load: its errors (caller
+ * frees); a load that succeeds fails the test */
+char *conf_fixture_errors(const char *dir, const char *text);
+
 /* conf_fixture_run - make dir (a mkdtemp template), run su, remove dir
  * and all in it; the exit status: 0, 1 when a check failed, 99 when
  * dir cannot be made */
