@@ -122,3 +122,84 @@ def sink_busy(sink, pid):
         except OSError:
             pass
     return False
+
+
+# --- CPU time, from /proc -----------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stats():
+    """{pid: fields of /proc/PID/stat after the command}; the fields
+    start: state ppid pgrp; utime stime cutime cstime are [11:15]"""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                out[int(pid)] = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+    return out
+
+
+def tree_ticks(roots):
+    """utime + stime + cutime + cstime (fields 14 to 17 of /proc/PID/stat)
+    summed over the processes roots and all their descendants: a
+    daemon's whole process tree, with the children it reaped (Postfix's
+    master reaps its smtpd, cleanup and smtp processes; a reaped child's
+    time stays counted in its parent)"""
+    stats = _proc_stats()
+    children = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    todo, seen, ticks = list(roots), set(), 0
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        ticks += sum(int(x) for x in stats[pid][11:15])
+        todo.extend(children.get(pid, ()))
+    return ticks
+
+
+def tree_pids(roots, comm=None):
+    """the pids of the trees below roots (roots excluded) whose command
+    name is comm (any when None)"""
+    stats = _proc_stats()
+    children = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    todo, out = [c for r in roots for c in children.get(r, ())], []
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        if comm is None:
+            out.append(pid)
+            continue
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == comm:
+                    out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def machine_fields():
+    """the machine's ticks since boot by kind (/proc/stat's cpu line):
+    user, nice, system, idle, iowait, irq, softirq, steal"""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:9]
+    names = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    return dict(zip(names, (int(x) for x in fields)))
+
+
+def machine_ticks():
+    """busy ticks of the whole machine since boot: user, nice, system,
+    irq, softirq (not idle, iowait, nor steal: time the hypervisor gave
+    to others)"""
+    m = machine_fields()
+    return m["user"] + m["nice"] + m["system"] + m["irq"] + m["softirq"]
