@@ -10,7 +10,7 @@ OUT := fuzz
 OBJ := fuzz/obj
 
 TARGETS ?= spf_record spf_macro dns_reply template urls table conf session \
-	dkim_canon dkim_tags dmarc \
+	dkim_canon dkim_tags dkim_verify dmarc \
 	authres helo_addr
 BINS := $(TARGETS:%=$(OUT)/fuzz_%)
 
@@ -36,6 +36,15 @@ $(OBJ)/fuzz/%.o: $(srcdir)/fuzz/%.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/fuzz -fsanitize=fuzzer-no-link \
 		-c $< -o $@
 
+# fuzz_dkim_verify answers its key lookups from fakedns, the unit tests'
+# DNS server, run in the fuzzer's process.
+FAKEDNS_OBJS := $(OBJ)/tests/unit/fakedns.o $(OBJ)/tests/unit/fakedns_knobs.o \
+	$(OBJ)/tests/unit/fakedns_zone.o
+
+$(OBJ)/tests/unit/%.o: $(srcdir)/tests/unit/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
 $(OBJ)/libfuzzlib.a: $(LIB_OBJS)
 	rm -f $@
 	ar cr $@ $(LIB_OBJS)
@@ -43,8 +52,14 @@ $(OBJ)/libfuzzlib.a: $(LIB_OBJS)
 $(OUT)/fuzz_%: $(OBJ)/fuzz/fuzz_%.o $(UTIL_OBJ) $(OBJ)/libfuzzlib.a
 	$(FUZZ_CC) -fsanitize=fuzzer $(SAN) -o $@ $^ $(FUZZ_LIBS)
 
+$(OBJ)/fuzz/fuzz_dkim_verify.o: FUZZ_CFLAGS += -I$(srcdir)/tests/unit
+
+$(OUT)/fuzz_dkim_verify: $(OBJ)/fuzz/fuzz_dkim_verify.o $(FAKEDNS_OBJS) \
+		$(UTIL_OBJ) $(OBJ)/libfuzzlib.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(SAN) -o $@ $^ $(FUZZ_LIBS) -lpthread
+
 -include $(LIB_OBJS:.o=.d) $(BINS:$(OUT)/%=$(OBJ)/fuzz/%.d) \
-	$(UTIL_OBJ:.o=.d)
+	$(UTIL_OBJ:.o=.d) $(FAKEDNS_OBJS:.o=.d)
 
 .PHONY: all
 .SECONDARY:

@@ -204,6 +204,27 @@ fk_conn_close(struct conn *c)
 	c->answered = false;
 }
 
+/* fk_send_all - all of len bytes on a TCP connection, waiting (a
+ * second at most each time) while its buffer is full: a large reply
+ * must not be cut short */
+static void
+fk_send_all(int fd, const unsigned char *p, size_t len, int flags)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | flags);
+		struct pollfd pfd = {fd, POLLOUT, 0};
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			return;
+		} else if (poll(&pfd, 1, 1000) <= 0) {
+			return;
+		}
+	}
+}
+
 /* fk_flush - send every reply that is due; the time of the next one */
 static int64_t
 fk_flush(void)
@@ -226,10 +247,8 @@ fk_flush(void)
 			                           (unsigned char)r->len};
 
 			if (r->len > 0) {
-				(void)!send(r->fd, lenbuf, 2,
-				            MSG_NOSIGNAL | MSG_MORE);
-				(void)!send(r->fd, r->wire, r->len,
-				            MSG_NOSIGNAL);
+				fk_send_all(r->fd, lenbuf, 2, MSG_MORE);
+				fk_send_all(r->fd, r->wire, r->len, 0);
 			}
 			for (size_t c = 0; c < FK_CONNS; c++)
 				if (fk.conns[c].fd == r->fd)
@@ -422,10 +441,21 @@ fk_cleanup(void)
 	memset(&fk, 0, sizeof(fk));
 }
 
-/* fk_start - serve zone_text on addr:port, or on 127.0.0.1 and a free
- * port when addr is NULL */
+/* fk_txt_add - the records of txt into the loaded zone; 0 or -1 */
+static int
+fk_txt_add(const struct fakedns_txt *txt, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fk_zone_add_txt(txt[i].name, txt[i].text, txt[i].len) < 0)
+			return -1;
+	return 0;
+}
+
+/* fk_start - serve zone_text and the n records of txt on addr:port, or
+ * on 127.0.0.1 and a free port when addr is NULL */
 static struct fakedns *
-fk_start(const char *zone_text, const char *addr, int port)
+fk_start(const char *zone_text, const struct fakedns_txt *txt, size_t n,
+         const char *addr, int port)
 {
 	if (fk.running) {
 		fprintf(stderr, "fakedns: already running\n");
@@ -436,7 +466,7 @@ fk_start(const char *zone_text, const char *addr, int port)
 	for (size_t c = 0; c < FK_CONNS; c++)
 		fk.conns[c].fd = -1;
 	fk_knobs_init();
-	if (fk_zone_load(zone_text) < 0 ||
+	if (fk_zone_load(zone_text) < 0 || fk_txt_add(txt, n) < 0 ||
 	    (addr == NULL ? fk_sockets() : fk_sockets_at(addr, port)) < 0 ||
 	    pipe2(fk.wake, O_CLOEXEC) < 0 ||
 	    pthread_create(&fk.thread, NULL, fk_main, NULL) != 0) {
@@ -452,7 +482,15 @@ fk_start(const char *zone_text, const char *addr, int port)
 struct fakedns *
 fakedns_start(const char *zone_text)
 {
-	return fk_start(zone_text, NULL, 0);
+	return fk_start(zone_text, NULL, 0, NULL, 0);
+}
+
+/* fakedns_start_txt - serve zone_text and the records of txt */
+struct fakedns *
+fakedns_start_txt(const char *zone_text, const struct fakedns_txt *txt,
+                  size_t n)
+{
+	return fk_start(zone_text, txt, n, NULL, 0);
 }
 
 /* fakedns_start_at - serve zone_text on addr:port (IPv4) */
@@ -463,7 +501,7 @@ fakedns_start_at(const char *zone_text, const char *addr, int port)
 		fprintf(stderr, "fakedns: no address\n");
 		return NULL;
 	}
-	return fk_start(zone_text, addr, port);
+	return fk_start(zone_text, NULL, 0, addr, port);
 }
 
 /* fakedns_stop - wake the thread, join it, free everything */

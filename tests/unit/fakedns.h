@@ -38,6 +38,7 @@
 #define FAKEDNS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct fakedns {
 	int port; /* UDP and TCP, on 127.0.0.1 (or fakedns_start_at's) */
@@ -55,6 +56,22 @@ struct fakedns *fakedns_start(const char *zone_text);
  * reason on stderr) when the address does not parse or is taken */
 struct fakedns *fakedns_start_at(const char *zone_text, const char *addr,
                                  int port);
+
+/* A TXT record for fakedns_start_txt: text of any length, cut into
+ * strings of 255 bytes. */
+struct fakedns_txt {
+	const char *name; /* absolute: "big._domainkey.example.test." */
+	const char *text;
+	size_t len;
+};
+
+/* fakedns_start_txt - fakedns_start, with n TXT records added to the
+ * zone that zone text cannot hold (ldns reads at most 10230 bytes of
+ * one record): up to 65535 bytes of RDATA each, TTL 300, answered over
+ * TCP (TCP replies are sent whole, however large); NULL as
+ * fakedns_start, or when a record does not fit */
+struct fakedns *fakedns_start_txt(const char *zone_text,
+                                  const struct fakedns_txt *txt, size_t n);
 
 /* fakedns_stop - stop the thread, close everything, free the zone */
 void fakedns_stop(void);

@@ -9,6 +9,7 @@
 #define FAKEDNS_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <ldns/ldns.h>
 
@@ -40,6 +41,11 @@ void fk_knobs_free(void);
 
 /* fk_zone_load - parse zone text; 0, or -1 with a note on stderr */
 int fk_zone_load(const char *text);
+
+/* fk_zone_add_txt - add a TXT record of len bytes of text (strings of
+ * 255) owned by the absolute name to the loaded zone; 0, or -1 with a
+ * note on stderr */
+int fk_zone_add_txt(const char *name, const char *text, size_t len);
 
 /* fk_zone_free - undo fk_zone_load */
 void fk_zone_free(void);

@@ -50,6 +50,46 @@ fk_zone_load(const char *text)
 	return zone.rrs ? 0 : -1;
 }
 
+/* fk_zone_add_txt - a TXT record of any length into the loaded zone */
+int
+fk_zone_add_txt(const char *name, const char *text, size_t len)
+{
+	ldns_rdf *owner = ldns_dname_new_frm_str(name);
+	ldns_rr *rr = ldns_rr_new();
+	size_t at = 0;
+
+	if (zone.rrs == NULL || owner == NULL || rr == NULL ||
+	    len + (len + 254) / 255 > LDNS_MAX_RDFLEN)
+		goto fail;
+	ldns_rr_set_owner(rr, owner);
+	owner = NULL; /* the record's now */
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(rr, 300);
+	do {
+		size_t n = len - at < 255 ? len - at : 255;
+		uint8_t str[256];
+		ldns_rdf *rdf;
+
+		str[0] = (uint8_t)n;
+		memcpy(str + 1, text + at, n);
+		rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, n + 1, str);
+		if (rdf == NULL || !ldns_rr_push_rdf(rr, rdf)) {
+			ldns_rdf_deep_free(rdf);
+			goto fail;
+		}
+		at += n;
+	} while (at < len);
+	if (ldns_rr_list_push_rr(zone.rrs, rr))
+		return 0;
+fail:
+	fprintf(stderr, "fakedns: cannot add a TXT record of %zu bytes at %s\n",
+	        len, name);
+	ldns_rdf_deep_free(owner);
+	ldns_rr_free(rr);
+	return -1;
+}
+
 /* fk_zone_free - undo fk_zone_load */
 void
 fk_zone_free(void)
