@@ -362,11 +362,16 @@ tcp_read(struct dns_query *q)
 {
 	for (;;) {
 		size_t msglen = (size_t)q->tcp.len[0] << 8 | q->tcp.len[1];
-		unsigned char *at = q->tcp.len + q->tcp.done;
-		size_t want = 2 - q->tcp.done;
+		unsigned char *at;
+		size_t want;
 		ssize_t n;
 
-		if (q->tcp.done >= 2) {
+		/* the pointer into len only while len is being read: past
+		 * it, len + done would point outside the array (UBSan) */
+		if (q->tcp.done < 2) {
+			at = q->tcp.len + q->tcp.done;
+			want = 2 - q->tcp.done;
+		} else {
 			if (q->tcp.done - 2 == msglen)
 				return -1;
 			at = q->tcp.buf + (q->tcp.done - 2);
