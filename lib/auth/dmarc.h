@@ -119,9 +119,11 @@ enum pcl_dmarc_outcome {
 
 /* pcl_dmarc_org_domain - the Organizational Domain of the walk's first
  * name (4.10.2): from the longest name with a record, the first with
- * psd=n; else the first (not the starting one) with psd=y gives the
- * name one label below it; else the shortest name with a record; with
- * no record, the starting name. In out (PCL_DOMAIN_MAX + 1 bytes). */
+ * psd=n; else the first with psd=y gives the name one label below it
+ * (the starting name itself when its own record says psd=y: the walk
+ * stops there, 4.10 step 2); else the shortest name with a record;
+ * with no record, the starting name. In out (PCL_DOMAIN_MAX + 1
+ * bytes). */
 enum pcl_dmarc_outcome pcl_dmarc_org_domain(const struct pcl_dmarc_walk *w,
                                             char *out);
 
@@ -133,7 +135,9 @@ struct pcl_dmarc_policy_found {
 	                 the Organizational or Public Suffix Domain's (sp,
 	                 or np when the Author Domain does not exist) */
 	char org[PCL_DOMAIN_MAX + 1]; /* the Author Domain's Organizational
-	                                 Domain */
+	                                 Domain; "" when a DNS failure above
+	                                 the Author Domain's own record
+	                                 leaves it unknown */
 };
 
 /* pcl_dmarc_policy_discover - the record that applies to the Author

@@ -118,8 +118,13 @@ pcl_dmarc_org_domain(const struct pcl_dmarc_walk *w, char *out)
 			pcl_copy(out, PCL_DOMAIN_MAX + 1, w->name[i]);
 			return PCL_DMARC_DECIDED;
 		}
-		if (w->rec[i].psd == 'y' && i > 0) {
-			below(w, i, out);
+		/* psd=y at the start stops the walk there (4.10 step 2):
+		 * the name is its own Organizational Domain */
+		if (w->rec[i].psd == 'y') {
+			if (i == 0)
+				pcl_copy(out, PCL_DOMAIN_MAX + 1, w->name[0]);
+			else
+				below(w, i, out);
 			return PCL_DMARC_DECIDED;
 		}
 		shortest = (long)i;
@@ -142,10 +147,11 @@ pcl_dmarc_policy_discover(const struct pcl_dmarc_walk *w,
 	if (w->answer[0] == PCL_DMARC_ERROR || w->answer[0] == PCL_DMARC_ASK)
 		return PCL_DMARC_UNDECIDED;
 	if (pcl_dmarc_org_domain(w, out->org) != PCL_DMARC_DECIDED) {
-		/* the Author Domain's own record needs no more */
+		/* the Author Domain's own record applies all the same;
+		 * its Organizational Domain stays unknown ("") */
 		if (w->answer[0] != PCL_DMARC_FOUND)
 			return PCL_DMARC_UNDECIDED;
-		pcl_copy(out->org, sizeof(out->org), w->name[0]);
+		*out->org = '\0';
 	}
 	/* a record that applies but is unusable (p UNSET): no DMARC */
 	if (w->answer[0] == PCL_DMARC_FOUND) {

@@ -14,7 +14,7 @@
  * Domain: one more batch with the walks of the identifiers that could
  * share one with the Author Domain); pass when one aligns. A failing
  * message gets the policy of the record (p, or sp or np for a
- * subdomain, np asking A, AAAA and MX of the Author Domain; t=y one
+ * subdomain, np when the Author Domain answers NXDOMAIN; t=y one
  * step milder) and the admin's action for that policy.
  *
  * Findings, all at DATA: dmarc_reject / dmarc_quarantine / dmarc_none
@@ -25,7 +25,7 @@
  *
  * Bounds: one From: value kept (the header budget bounds it); at most
  * 8 queries for the Author Domain, 8 per identifier (at most
- * 1 + dkim_max_signatures identifiers) and 3 for existence, each
+ * 1 + dkim_max_signatures identifiers) and 1 for existence, each
  * batch bounded by dns_timeout.
  */
 #include "config.h"
@@ -162,8 +162,8 @@ org_of_walk(const struct pcl_conf *c, const struct pcl_dmarc_walk *w, char *out)
 /* The Authenticated Identifiers of the message. */
 struct ids {
 	size_t n;
-	const char *domain[DMARC_IDS_MAX];
-	bool spf[DMARC_IDS_MAX]; /* else DKIM */
+	char domain[DMARC_IDS_MAX][PCL_DOMAIN_MAX + 1]; /* lower case */
+	bool spf[DMARC_IDS_MAX];                        /* else DKIM */
 };
 
 /* identifiers - the SPF domain when SPF passed, and the d= of every
@@ -178,21 +178,26 @@ identifiers(const struct pcl_facts *k, struct ids *ids)
 	    k->spf_mailfrom_identity &&
 	    (at = strrchr(k->spf_mailfrom_identity, '@')) != NULL) {
 		ids->spf[ids->n] = true;
-		ids->domain[ids->n++] = at + 1;
+		pcl_copy(ids->domain[ids->n], sizeof(ids->domain[0]), at + 1);
+		pcl_lower(ids->domain[ids->n++]);
 	}
 	for (size_t i = 0; i < k->ndkim && ids->n < DMARC_IDS_MAX; i++)
 		if (k->dkim[i].result == PCL_DKIM_PASS) {
 			ids->spf[ids->n] = false;
-			ids->domain[ids->n++] = k->dkim[i].domain;
+			pcl_copy(ids->domain[ids->n], sizeof(ids->domain[0]),
+			         k->dkim[i].domain);
+			pcl_lower(ids->domain[ids->n++]);
 		}
 }
 
-/* relaxed_orgs - the Organizational Domain of each identifier into
- * orgs ("" when it cannot be the Author Domain's, or a DNS failure left
- * it undecided: *undecided counts those); one batch for all the walks;
- * false when memory is short */
+/* relaxed_orgs - the Organizational Domain of each identifier aligned
+ * relaxed (relaxed[i]) into orgs ("" when it cannot be the Author
+ * Domain's, or a DNS failure left it undecided: *undecided counts
+ * those); RFC 7489 mode asks no DNS; one batch for all the walks; false
+ * when memory is short */
 static bool
-relaxed_orgs(struct pcl_check_ctx *x, const struct ids *ids, const char *org,
+relaxed_orgs(struct pcl_check_ctx *x, const struct ids *ids,
+             const bool *relaxed, const char *org,
              char (*orgs)[PCL_DOMAIN_MAX + 1], size_t *undecided)
 {
 	const struct pcl_conf *c = x->facts->conf;
@@ -206,8 +211,12 @@ relaxed_orgs(struct pcl_check_ctx *x, const struct ids *ids, const char *org,
 		ok = false;
 	for (size_t i = 0; ok && i < ids->n; i++) {
 		*orgs[i] = '\0';
-		if (strcasecmp(ids->domain[i], st->verdict.from) == 0)
+		if (!relaxed[i])
+			continue;
+		if (strcmp(ids->domain[i], st->verdict.from) == 0)
 			pcl_copy(orgs[i], sizeof(orgs[i]), org);
+		else if (c->dmarc_psl)
+			pcl_dmarc_psl_org(ids->domain[i], orgs[i]);
 		else if (pcl_dmarc_relaxed_possible(ids->domain[i],
 		                                    st->verdict.from)) {
 			walk_init(c, &w[i], ids->domain[i]);
@@ -245,60 +254,59 @@ align(struct pcl_check_ctx *x, const struct pcl_dmarc_record *r,
 	struct dmarc *st = x->state;
 	struct ids ids;
 	char(*orgs)[PCL_DOMAIN_MAX + 1] = NULL;
-	bool relaxed_needed = false, yes = false;
+	bool relaxed[DMARC_IDS_MAX] = {false};
+	bool any_relaxed = false, yes = false;
 
 	identifiers(x->facts, &ids);
 	for (size_t i = 0; i < ids.n && !yes; i++) {
-		bool strict = ids.spf[i] ? r->aspf_strict : r->adkim_strict;
-
-		if (strcasecmp(ids.domain[i], st->verdict.from) == 0) {
+		if (strcmp(ids.domain[i], st->verdict.from) == 0) {
 			yes = true;
 			*how = ids.spf[i] ? "spf" : "dkim";
 		}
-		relaxed_needed |= !strict;
+		relaxed[i] = !(ids.spf[i] ? r->aspf_strict : r->adkim_strict);
+		any_relaxed |= relaxed[i];
 	}
-	if (yes || !relaxed_needed || ids.n == 0)
+	if (yes || !any_relaxed)
 		return yes;
+	if (*org == '\0') {
+		/* the Author Domain's own Organizational Domain is not
+		 * known (a DNS failure above its record) */
+		(*undecided)++;
+		return false;
+	}
 	if ((orgs = calloc(ids.n, sizeof(*orgs))) == NULL) {
 		pcl_check_oom(x);
 		return false;
 	}
-	if (relaxed_orgs(x, &ids, org, orgs, undecided))
-		for (size_t i = 0; i < ids.n && !yes; i++) {
-			bool strict =
-			    ids.spf[i] ? r->aspf_strict : r->adkim_strict;
-
-			if (!strict && *orgs[i] && strcmp(orgs[i], org) == 0) {
+	if (relaxed_orgs(x, &ids, relaxed, org, orgs, undecided))
+		for (size_t i = 0; i < ids.n && !yes; i++)
+			if (relaxed[i] && *orgs[i] &&
+			    strcmp(orgs[i], org) == 0) {
 				yes = true;
 				*how = ids.spf[i] ? "spf" : "dkim";
 			}
-		}
 	free(orgs);
 	return yes;
 }
 
-/* nonexistent - the Author Domain answers NXDOMAIN or NODATA for A,
- * AAAA and MX (RFC 9989 3.2.13); a failure counts as existing */
+/* nonexistent - the Author Domain does not exist: NXDOMAIN (RFC 9989
+ * 3.2.13, after RFC 8020: no record of any type below a name that
+ * answers NXDOMAIN); a failure counts as existing */
 static bool
 nonexistent(struct pcl_check_ctx *x, const char *domain)
 {
-	static const int types[] = {PCL_DNS_A, PCL_DNS_AAAA, PCL_DNS_MX};
 	struct pcl_dns_batch *b = pcl_dns_batch_new(x->facts->conf->dns);
-	bool none = b != NULL;
+	const struct pcl_dns_answer *a;
+	bool none;
 
 	if (b == NULL) {
 		pcl_check_oom(x);
 		return false;
 	}
-	for (size_t i = 0; i < 3; i++)
-		(void)pcl_dns_batch_add(b, domain, types[i]);
+	(void)pcl_dns_batch_add(b, domain, PCL_DNS_A);
 	pcl_dns_batch_wait(b);
-	for (int i = 0; i < 3; i++) {
-		const struct pcl_dns_answer *a = pcl_dns_batch_answer(b, i);
-
-		none &= a != NULL && (a->status == PCL_DNS_NXDOMAIN ||
-		                      a->status == PCL_DNS_NODATA);
-	}
+	a = pcl_dns_batch_answer(b, 0);
+	none = a != NULL && a->status == PCL_DNS_NXDOMAIN;
 	pcl_dns_batch_free(b);
 	return none;
 }
