@@ -37,6 +37,7 @@
 #include "checks.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "dmarc_history.h"
 #include "dns.h"
 #include "spf.h"
 #include "util.h"
@@ -236,45 +237,59 @@ relaxed_orgs(struct pcl_check_ctx *x, const struct ids *ids, const char *org,
 	return ok;
 }
 
+/* aligned - identifier i of ids aligns: its kind marked in the
+ * verdict, the first kind's name in *how */
+static void
+aligned(struct pcl_dmarc_verdict *v, const struct ids *ids, size_t i,
+        const char **how)
+{
+	if (ids->spf[i])
+		v->spf_aligned = true;
+	else
+		v->dkim_aligned = true;
+	if (**how == '\0')
+		*how = ids->spf[i] ? "spf" : "dkim";
+}
+
 /* align - whether an identifier aligns; the name of the first that
- * does in *how ("spf" or "dkim"); *undecided when a walk failed */
+ * does in *how ("spf" or "dkim"), every kind that does in the verdict
+ * (with all, the aggregate report's need, the search goes on past the
+ * first); *undecided when a walk failed */
 static bool
 align(struct pcl_check_ctx *x, const struct pcl_dmarc_record *r,
-      const char *org, const char **how, size_t *undecided)
+      const char *org, bool all, const char **how, size_t *undecided)
 {
 	struct dmarc *st = x->state;
+	struct pcl_dmarc_verdict *v = &st->verdict;
 	struct ids ids;
 	char(*orgs)[PCL_DOMAIN_MAX + 1] = NULL;
-	bool relaxed_needed = false, yes = false;
+	bool relaxed_needed = false;
 
 	identifiers(x->facts, &ids);
-	for (size_t i = 0; i < ids.n && !yes; i++) {
+	for (size_t i = 0; i < ids.n && (all || !**how); i++) {
 		bool strict = ids.spf[i] ? r->aspf_strict : r->adkim_strict;
 
-		if (strcasecmp(ids.domain[i], st->verdict.from) == 0) {
-			yes = true;
-			*how = ids.spf[i] ? "spf" : "dkim";
-		}
-		relaxed_needed |= !strict;
+		if (strcasecmp(ids.domain[i], v->from) == 0)
+			aligned(v, &ids, i, how);
+		else if (!(ids.spf[i] ? v->spf_aligned : v->dkim_aligned))
+			relaxed_needed |= !strict;
 	}
-	if (yes || !relaxed_needed || ids.n == 0)
-		return yes;
+	if ((**how && !all) || !relaxed_needed || ids.n == 0)
+		return **how != '\0';
 	if ((orgs = calloc(ids.n, sizeof(*orgs))) == NULL) {
 		pcl_check_oom(x);
 		return false;
 	}
 	if (relaxed_orgs(x, &ids, org, orgs, undecided))
-		for (size_t i = 0; i < ids.n && !yes; i++) {
+		for (size_t i = 0; i < ids.n; i++) {
 			bool strict =
 			    ids.spf[i] ? r->aspf_strict : r->adkim_strict;
 
-			if (!strict && *orgs[i] && strcmp(orgs[i], org) == 0) {
-				yes = true;
-				*how = ids.spf[i] ? "spf" : "dkim";
-			}
+			if (!strict && *orgs[i] && strcmp(orgs[i], org) == 0)
+				aligned(v, &ids, i, how);
 		}
 	free(orgs);
-	return yes;
+	return **how != '\0';
 }
 
 /* nonexistent - the Author Domain answers NXDOMAIN or NODATA for A,
@@ -327,6 +342,38 @@ enact(struct pcl_check_ctx *x, enum pcl_dmarc_policy policy)
 	                     st->verdict.reason, vars);
 }
 
+/* applied - the record that applies, for the aggregate report: its
+ * name and tags, and (when a line will be written) its rua= URIs from
+ * the answer's text */
+static void
+applied(struct pcl_check_ctx *x, const struct pcl_dmarc_policy_found *pf,
+        bool report)
+{
+	struct dmarc *st = x->state;
+	struct pcl_dmarc_verdict *v = &st->verdict;
+	const struct pcl_dns_answer *a =
+	    pcl_dns_batch_answer(st->batch, st->query[pf->index]);
+	struct pcl_dmarc_record rec;
+
+	v->applied = true;
+	v->author = pf->author;
+	v->record = st->walk.rec[pf->index];
+	pcl_copy(v->policy_domain, sizeof(v->policy_domain),
+	         st->walk.name[pf->index]);
+	for (size_t k = 0; report && a != NULL && a->status == PCL_DNS_FOUND &&
+	                   k < a->count && k < 16;
+	     k++) {
+		const char *t = a->rrs[k].u.txt.text;
+		size_t n = a->rrs[k].u.txt.len;
+
+		/* the one DMARC record of the answer (FOUND says one) */
+		if (pcl_dmarc_record_parse(t, n, &rec) != PCL_DMARC_NOT_DMARC) {
+			pcl_dmarc_record_rua(t, n, v->rua, sizeof(v->rua));
+			break;
+		}
+	}
+}
+
 /* judge - the verdict of a message whose Author Domain is known */
 static void
 judge(struct pcl_check_ctx *x)
@@ -338,7 +385,7 @@ judge(struct pcl_check_ctx *x)
 	const struct pcl_dmarc_record *r;
 	const char *how = "";
 	size_t undecided = 0;
-	bool sub_nx = false;
+	bool sub_nx = false, report = pcl_dmarc_history_wanted(x);
 
 	pcl_dns_batch_wait(st->batch);
 	answer(st->batch, &st->walk, st->query);
@@ -376,7 +423,8 @@ judge(struct pcl_check_ctx *x)
 	r = &st->walk.rec[pf.index];
 	v->p = r->p;
 	v->sp = r->sp != PCL_DMARC_P_UNSET ? r->sp : r->p;
-	if (align(x, r, pf.org, &how, &undecided)) {
+	applied(x, &pf, report);
+	if (align(x, r, pf.org, report, &how, &undecided)) {
 		v->result = PCL_DMARC_R_PASS;
 		pcl_format(v->reason, sizeof(v->reason), "%s aligned with %s",
 		           how, v->from);
@@ -390,6 +438,7 @@ judge(struct pcl_check_ctx *x)
 	}
 	if (!pf.author && r->np != PCL_DMARC_P_UNSET)
 		sub_nx = nonexistent(x, v->from);
+	v->nonexistent = sub_nx;
 	v->result = PCL_DMARC_R_FAIL;
 	v->disposition = pcl_dmarc_policy_of(r, pf.author, sub_nx);
 	pcl_format(v->reason, sizeof(v->reason),
@@ -451,6 +500,7 @@ eom(struct pcl_check_ctx *x)
 		                c->dmarc_on_error, v->reason, "7.1",
 		                "DMARC policy lookup failed");
 	pcl_check_publish_dmarc(x, v);
+	pcl_dmarc_history_record(x, v);
 }
 
 /* start - the walk at the end of the header, the verdict at the end */

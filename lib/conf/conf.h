@@ -30,6 +30,8 @@
 #include "policy.h"
 #include "table.h"
 
+struct pcl_dmarc_report_log;
+
 /* Where a config file is looked for when -c is not given. */
 #define PCL_CONF_DEFAULT_PATH SYSCONFDIR "/portcullis/portcullis.conf"
 
@@ -211,6 +213,9 @@ struct pcl_conf {
 	struct pcl_check_conf dmarc_reject, dmarc_quarantine, dmarc_none,
 	    dmarc_multi_from;
 	enum pcl_on_error dmarc_on_error;
+	char *dmarc_report_dir; /* empty: no report data recorded */
+	long dmarc_report_keep; /* days; 0: files never removed */
+	struct pcl_dmarc_report_log *dmarc_report; /* the writer, or NULL */
 	char *dkim_sign_domain, *dkim_sign_selector, *dkim_sign_key;
 	char *dkim_key_table, *dkim_signing_table;
 	bool dkim_sign_multiple;
