@@ -402,10 +402,11 @@ else
 fi
 
 # Tests never leave loopback: the packaged configuration asks the system
-# resolver (SPF and DKIM are on by default), so point it at a loopback
-# port where nothing listens, and turn SPF off (every test sender would
-# be an SPF temperror). The conffile is removed by the purge anyway.
-printf '\n# added by tests/pkg/test-package.sh: lookups stay on loopback\ndns_servers = 127.0.0.1:9\nspf_verify = no\n' >>"$CONF"
+# resolver (SPF, DKIM and DMARC are on by default), so point it at a
+# loopback port where nothing listens, and turn SPF and DMARC off (every
+# test sender would be an SPF and a DMARC temperror). The conffile is
+# removed by the purge anyway.
+printf '\n# added by tests/pkg/test-package.sh: lookups stay on loopback\ndns_servers = 127.0.0.1:9\nspf_verify = no\ndmarc_verify = no\n' >>"$CONF"
 
 # --- start -------------------------------------------------------------------------
 
