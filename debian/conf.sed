@@ -12,7 +12,8 @@
 # to portcullis and is setgid group postfix (tmpfiles.d/portcullis.conf):\
 # the socket gets group postfix, and Postfix's chrooted smtpd and cleanup\
 # reach it as "smtpd_milters = unix:/portcullis/portcullis.sock". The unit\
-# may write nowhere else: a unix socket elsewhere needs "systemctl edit\
+# may write nowhere else but /var/lib/portcullis/dmarc (dmarc_report_dir):\
+# a unix socket or report data elsewhere needs "systemctl edit\
 # portcullis" (ReadWritePaths=). After an edit: "portcullis -n", then\
 # "systemctl reload portcullis". This file is readable by the group\
 # portcullis only, as it may hold dqs_key.

@@ -68,6 +68,15 @@ enum pcl_dmarc_parse {
 	                         (4.10.1); r is filled, with p UNSET */
 };
 
+#define PCL_DMARC_RUA_MAX 1024 /* rua= text kept for the reports */
+
+/* pcl_dmarc_record_rua - the valid URIs of the record's first rua= tag
+ * (text of len bytes, a record that parses), comma-separated, into out
+ * of outlen bytes: whole URIs only, those that do not fit left out;
+ * how many were kept */
+size_t pcl_dmarc_record_rua(const char *text, size_t len, char *out,
+                            size_t outlen);
+
 /* pcl_dmarc_record_parse - the TXT record's text (strings joined) of
  * len bytes; unknown tags and bad values of other tags are ignored
  * (their defaults apply); a bad p=, sp= or np= with a valid rua= reads
@@ -169,15 +178,43 @@ enum pcl_dmarc_result {
 	PCL_DMARC_R_PERMERROR, /* no usable From: domain */
 };
 
-/* What the DMARC check found, for Authentication-Results. */
+/* What set the policy of a failing message aside, for the aggregate
+ * reports (RFC 9990 2.1.6; bits). */
+#define PCL_DMARC_OVR_LOCAL_POLICY                                             \
+	0x01                                 /* the admin's action is not      \
+	                                        the policy's */
+#define PCL_DMARC_OVR_DRY_RUN 0x02           /* dry_run: not enforced */
+#define PCL_DMARC_OVR_TEST_MODE 0x04         /* t=y made the policy milder */
+#define PCL_DMARC_OVR_TRUSTED_FORWARDER 0x08 /* ARC: a trusted sealer */
+#define PCL_DMARC_OVR_MAILING_LIST 0x10
+#define PCL_DMARC_OVR_OTHER 0x20 /* a DNS failure under on_error */
+#define PCL_DMARC_OVR_ALL 0x3f
+
+/* What the DMARC check found, for Authentication-Results and the
+ * aggregate reports. */
 struct pcl_dmarc_verdict {
 	enum pcl_dmarc_result result;
 	char from[PCL_DOMAIN_MAX + 1];     /* header.from, or "" */
 	enum pcl_dmarc_policy p, sp;       /* the record's, when one applied */
 	enum pcl_dmarc_policy disposition; /* fail: what the policy asks */
 	char reason[128];                  /* why, for the trace */
-	char override[PCL_DOMAIN_MAX + 8]; /* fail not acted on: "arc:" and
-	                                      the trusted sealer, or "" */
+
+	/* when a record applied (pass, fail, or a temperror after it was
+	 * found): what an aggregate report says of the message */
+	bool applied;
+	char policy_domain[PCL_DOMAIN_MAX + 1]; /* the record's name */
+	struct pcl_dmarc_record record;
+	bool author;                     /* the Author Domain's own record */
+	bool nonexistent;                /* np applied: no such Author Domain */
+	bool spf_aligned, dkim_aligned;  /* which kinds aligned; past the
+	                                    first only when reports are
+	                                    recorded */
+	unsigned override;               /* PCL_DMARC_OVR_* another check
+	                                    set (ARC: trusted_forwarder) */
+	char rua[PCL_DMARC_RUA_MAX + 1]; /* pcl_dmarc_record_rua; filled
+	                                    when reports are recorded */
+	char arc_sealer[PCL_DOMAIN_MAX + 1]; /* TRUSTED_FORWARDER: the
+	                                        trusted sealer, or "" */
 };
 
 const char *pcl_dmarc_result_name(enum pcl_dmarc_result r);

@@ -229,3 +229,47 @@ pcl_dmarc_record_parse(const char *text, size_t len, struct pcl_dmarc_record *r)
 	r->p = PCL_DMARC_P_UNSET;
 	return PCL_DMARC_UNUSABLE;
 }
+
+/* pcl_dmarc_record_rua - the valid URIs of the first rua= tag */
+size_t
+pcl_dmarc_record_rua(const char *text, size_t len, char *out, size_t outlen)
+{
+	struct tag g;
+	size_t pos = 0, used = 0, kept = 0, ntags = 0, start = 0;
+	int got;
+
+	if (outlen == 0)
+		return 0;
+	*out = '\0';
+	if (len > PCL_DMARC_TEXT_MAX || next_tag(text, len, &pos, &g) != 1 ||
+	    !is(g.name, g.nlen, "v"))
+		return 0;
+	while ((got = next_tag(text, len, &pos, &g)) != 0 &&
+	       ++ntags <= PCL_DMARC_TAGS_MAX)
+		if (got == 1 && is(g.name, g.nlen, "rua"))
+			break;
+	if (got != 1 || ntags > PCL_DMARC_TAGS_MAX)
+		return 0;
+	for (size_t i = 0; i <= g.vlen; i++) {
+		const char *p = g.value;
+		size_t a, b, need;
+
+		if (i < g.vlen && p[i] != ',')
+			continue;
+		for (a = start; a < i && is_wsp(p[a]); a++)
+			;
+		for (b = i; b > a && is_wsp(p[b - 1]); b--)
+			;
+		start = i + 1;
+		need = (used > 0 ? 1 : 0) + (b - a);
+		if (!uri_ok(p + a, b - a) || used + need >= outlen)
+			continue;
+		if (used > 0)
+			out[used++] = ',';
+		memcpy(out + used, p + a, b - a);
+		used += b - a;
+		out[used] = '\0';
+		kept++;
+	}
+	return kept;
+}

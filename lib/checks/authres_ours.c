@@ -43,9 +43,9 @@ add_dmarc(struct pcl_authres *ar, const struct pcl_dmarc_verdict *v)
 		    pcl_dmarc_policy_name(v->p), pcl_dmarc_policy_name(v->sp),
 		    v->result == PCL_DMARC_R_FAIL ? " dis=" : "",
 		    v->result != PCL_DMARC_R_FAIL ? ""
-		    : *v->override                ? "none"
-		                   : pcl_dmarc_policy_name(v->disposition),
-		    *v->override ? " override=" : "", v->override);
+		    : *v->arc_sealer              ? "none"
+		                     : pcl_dmarc_policy_name(v->disposition),
+		    *v->arc_sealer ? " override=arc:" : "", v->arc_sealer);
 	pcl_authres_add(ar, "dmarc", pcl_dmarc_result_name(v->result),
 	                *comment ? comment : NULL, "header.from",
 	                *v->from ? v->from : NULL, NULL);

@@ -37,6 +37,7 @@
 #include "checks.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "dmarc_history.h"
 #include "dns.h"
 #include "spf.h"
 #include "util.h"
@@ -245,48 +246,66 @@ relaxed_orgs(struct pcl_check_ctx *x, const struct ids *ids,
 	return ok;
 }
 
+/* aligned - identifier i of ids aligns: its kind marked in the
+ * verdict, the first kind's name in *how */
+static void
+aligned(struct pcl_dmarc_verdict *v, const struct ids *ids, size_t i,
+        const char **how)
+{
+	if (ids->spf[i])
+		v->spf_aligned = true;
+	else
+		v->dkim_aligned = true;
+	if (**how == '\0')
+		*how = ids->spf[i] ? "spf" : "dkim";
+}
+
 /* align - whether an identifier aligns; the name of the first that
- * does in *how ("spf" or "dkim"); *undecided when a walk failed */
+ * does in *how ("spf" or "dkim"), every kind that does in the verdict
+ * (with all, the aggregate report's need, the search goes on past the
+ * first); *undecided when a walk failed */
 static bool
 align(struct pcl_check_ctx *x, const struct pcl_dmarc_record *r,
-      const char *org, const char **how, size_t *undecided)
+      const char *org, bool all, const char **how, size_t *undecided)
 {
 	struct dmarc *st = x->state;
+	struct pcl_dmarc_verdict *v = &st->verdict;
 	struct ids ids;
 	char(*orgs)[PCL_DOMAIN_MAX + 1] = NULL;
 	bool relaxed[DMARC_IDS_MAX] = {false};
-	bool any_relaxed = false, yes = false;
+	bool relaxed_needed = false;
 
 	identifiers(x->facts, &ids);
-	for (size_t i = 0; i < ids.n && !yes; i++) {
-		if (strcmp(ids.domain[i], st->verdict.from) == 0) {
-			yes = true;
-			*how = ids.spf[i] ? "spf" : "dkim";
+	for (size_t i = 0; i < ids.n && (all || !**how); i++) {
+		bool rel = !(ids.spf[i] ? r->aspf_strict : r->adkim_strict);
+
+		if (strcmp(ids.domain[i], v->from) == 0) {
+			aligned(v, &ids, i, how);
+			rel = false;
+		} else if (ids.spf[i] ? v->spf_aligned : v->dkim_aligned) {
+			rel = false; /* its kind aligned already */
 		}
-		relaxed[i] = !(ids.spf[i] ? r->aspf_strict : r->adkim_strict);
-		any_relaxed |= relaxed[i];
+		relaxed[i] = rel;
+		relaxed_needed |= rel;
 	}
-	if (yes || !any_relaxed)
-		return yes;
+	if ((**how && !all) || !relaxed_needed)
+		return **how != '\0';
 	if (*org == '\0') {
 		/* the Author Domain's own Organizational Domain is not
 		 * known (a DNS failure above its record) */
 		(*undecided)++;
-		return false;
+		return **how != '\0';
 	}
 	if ((orgs = calloc(ids.n, sizeof(*orgs))) == NULL) {
 		pcl_check_oom(x);
 		return false;
 	}
 	if (relaxed_orgs(x, &ids, relaxed, org, orgs, undecided))
-		for (size_t i = 0; i < ids.n && !yes; i++)
-			if (relaxed[i] && *orgs[i] &&
-			    strcmp(orgs[i], org) == 0) {
-				yes = true;
-				*how = ids.spf[i] ? "spf" : "dkim";
-			}
+		for (size_t i = 0; i < ids.n; i++)
+			if (relaxed[i] && *orgs[i] && strcmp(orgs[i], org) == 0)
+				aligned(v, &ids, i, how);
 	free(orgs);
-	return yes;
+	return **how != '\0';
 }
 
 /* nonexistent - the Author Domain does not exist: NXDOMAIN (RFC 9989
@@ -333,8 +352,8 @@ aar_dmarc_pass(const char *aar)
 
 /* arc_override - a passing ARC chain in which a sealer of
  * arc_trusted_sealers saw dmarc=pass: the local DMARC fail is not
- * acted on (RFC 8617 7.2.1; RFC 7489's local_policy override); the
- * sealer into the verdict's override */
+ * acted on (RFC 8617 7.2.1; a trusted_forwarder override in the
+ * aggregate report); the sealer into the verdict */
 static bool
 arc_override(struct pcl_check_ctx *x)
 {
@@ -354,9 +373,11 @@ arc_override(struct pcl_check_ctx *x)
 			continue;
 		for (size_t n = 0; n < w->count; n++)
 			if (strcasecmp(w->items[n], sealer) == 0) {
-				pcl_format(st->verdict.override,
-				           sizeof(st->verdict.override),
-				           "arc:%s", sealer);
+				pcl_copy(st->verdict.arc_sealer,
+				         sizeof(st->verdict.arc_sealer),
+				         sealer);
+				st->verdict.override |=
+				    PCL_DMARC_OVR_TRUSTED_FORWARDER;
 				return true;
 			}
 	}
@@ -387,6 +408,38 @@ enact(struct pcl_check_ctx *x, enum pcl_dmarc_policy policy)
 	                     st->verdict.reason, vars);
 }
 
+/* applied - the record that applies, for the aggregate report: its
+ * name and tags, and (when a line will be written) its rua= URIs from
+ * the answer's text */
+static void
+applied(struct pcl_check_ctx *x, const struct pcl_dmarc_policy_found *pf,
+        bool report)
+{
+	struct dmarc *st = x->state;
+	struct pcl_dmarc_verdict *v = &st->verdict;
+	const struct pcl_dns_answer *a =
+	    pcl_dns_batch_answer(st->batch, st->query[pf->index]);
+	struct pcl_dmarc_record rec;
+
+	v->applied = true;
+	v->author = pf->author;
+	v->record = st->walk.rec[pf->index];
+	pcl_copy(v->policy_domain, sizeof(v->policy_domain),
+	         st->walk.name[pf->index]);
+	for (size_t k = 0; report && a != NULL && a->status == PCL_DNS_FOUND &&
+	                   k < a->count && k < 16;
+	     k++) {
+		const char *t = a->rrs[k].u.txt.text;
+		size_t n = a->rrs[k].u.txt.len;
+
+		/* the one DMARC record of the answer (FOUND says one) */
+		if (pcl_dmarc_record_parse(t, n, &rec) != PCL_DMARC_NOT_DMARC) {
+			pcl_dmarc_record_rua(t, n, v->rua, sizeof(v->rua));
+			break;
+		}
+	}
+}
+
 /* judge - the verdict of a message whose Author Domain is known */
 static void
 judge(struct pcl_check_ctx *x)
@@ -398,7 +451,7 @@ judge(struct pcl_check_ctx *x)
 	const struct pcl_dmarc_record *r;
 	const char *how = "";
 	size_t undecided = 0;
-	bool sub_nx = false;
+	bool sub_nx = false, report = pcl_dmarc_history_wanted(x);
 
 	pcl_dns_batch_wait(st->batch);
 	answer(st->batch, &st->walk, st->query);
@@ -436,7 +489,8 @@ judge(struct pcl_check_ctx *x)
 	r = &st->walk.rec[pf.index];
 	v->p = r->p;
 	v->sp = r->sp != PCL_DMARC_P_UNSET ? r->sp : r->p;
-	if (align(x, r, pf.org, &how, &undecided)) {
+	applied(x, &pf, report);
+	if (align(x, r, pf.org, report, &how, &undecided)) {
 		v->result = PCL_DMARC_R_PASS;
 		pcl_format(v->reason, sizeof(v->reason), "%s aligned with %s",
 		           how, v->from);
@@ -450,6 +504,7 @@ judge(struct pcl_check_ctx *x)
 	}
 	if (!pf.author && r->np != PCL_DMARC_P_UNSET)
 		sub_nx = nonexistent(x, v->from);
+	v->nonexistent = sub_nx;
 	v->result = PCL_DMARC_R_FAIL;
 	v->disposition = pcl_dmarc_policy_of(r, pf.author, sub_nx);
 	pcl_format(v->reason, sizeof(v->reason),
@@ -508,7 +563,7 @@ eom(struct pcl_check_ctx *x)
 		pcl_check_trace(x, PCL_STAGE_DATA, "dmarc", "override",
 		                "not acted on: trusted ARC sealer %s saw "
 		                "dmarc=pass",
-		                v->override + 4);
+		                v->arc_sealer);
 	else if (v->result == PCL_DMARC_R_FAIL)
 		enact(x, v->disposition);
 	else if (v->result == PCL_DMARC_R_TEMPERROR)
@@ -516,6 +571,7 @@ eom(struct pcl_check_ctx *x)
 		                c->dmarc_on_error, v->reason, "7.1",
 		                "DMARC policy lookup failed");
 	pcl_check_publish_dmarc(x, v);
+	pcl_dmarc_history_record(x, v);
 }
 
 /* start - the walk at the end of the header, the verdict at the end */

@@ -30,6 +30,8 @@
 #include "policy.h"
 #include "table.h"
 
+struct pcl_dmarc_report_log;
+
 /* Where a config file is looked for when -c is not given. */
 #define PCL_CONF_DEFAULT_PATH SYSCONFDIR "/portcullis/portcullis.conf"
 
@@ -215,6 +217,9 @@ struct pcl_conf {
 	bool arc_sign;
 	char *arc_sign_key;                       /* a KeyTable key name */
 	const struct pcl_dkim_signer *arc_signer; /* resolved, into signing */
+	char *dmarc_report_dir; /* empty: no report data recorded */
+	long dmarc_report_keep; /* days; 0: files never removed */
+	struct pcl_dmarc_report_log *dmarc_report; /* the writer, or NULL */
 	char *dkim_sign_domain, *dkim_sign_selector, *dkim_sign_key;
 	char *dkim_key_table, *dkim_signing_table;
 	bool dkim_sign_multiple;

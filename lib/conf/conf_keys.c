@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "dmarc_report.h"
 
 #define OFF(field) offsetof(struct pcl_conf, field)
 #define NOB 0, 0
@@ -276,6 +277,12 @@ const struct pcl_conf_key pcl_conf_keys[] = {
      "the KeyTable key that seals (empty: the first, or the simple key)"},
     {"dmarc_on_error", PCL_CT_ONERR, "", NOB, OFF(dmarc_on_error), 0,
      "when a DMARC lookup fails temporarily (empty: on_error)"},
+    {"dmarc_report_dir", PCL_CT_STRING, PCL_DMARC_REPORT_DIR, NOB,
+     OFF(dmarc_report_dir), 0,
+     "directory of the daily DMARC aggregate report data (empty: none "
+     "recorded)"},
+    {"dmarc_report_keep", PCL_CT_INT, "14", 0, 3650, OFF(dmarc_report_keep), 0,
+     "days of report data kept before today (0: never removed)"},
     {"dkim_sign_domain", PCL_CT_STRING, "", NOB, OFF(dkim_sign_domain), 0,
      "sign outgoing mail of this domain and its subdomains (simple mode)"},
     {"dkim_sign_selector", PCL_CT_STRING, "", NOB, OFF(dkim_sign_selector), 0,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf_int.h"
+#include "dmarc_report.h"
 #include "util.h"
 
 /* key_where - file and line where a key was set, for error messages */
@@ -244,6 +245,21 @@ resolve_dmarc(struct pcl_conf *c, struct errs *e)
 	else if (strcmp(c->dmarc_mode, "rfc9989") != 0)
 		pcl_conf_errs_add(e, where, line,
 		                  "dmarc_mode: want rfc9989 or rfc7489");
+	/* the report data's writer: nothing opened before the first line,
+	 * so that -n, -d and -t touch no file */
+	where = key_where(c, "dmarc_report_dir", &line);
+	if (!c->dmarc_verify || *c->dmarc_report_dir == '\0')
+		return;
+	if (*c->dmarc_report_dir != '/') {
+		pcl_conf_errs_add(e, where, line,
+		                  "dmarc_report_dir: want an absolute path "
+		                  "(or nothing)");
+		return;
+	}
+	c->dmarc_report = pcl_dmarc_report_log_new(
+	    c->dmarc_report_dir, (unsigned)c->dmarc_report_keep);
+	if (c->dmarc_report == NULL)
+		pcl_conf_errs_add(e, where, line, "out of memory");
 }
 
 /* resolve_arc - arc_sign needs the verifier (the chain's state) and a
@@ -478,6 +494,8 @@ pcl_conf_resolved_free(struct pcl_conf *c)
 	c->signing = NULL;
 	free(c->sign_headers);
 	c->sign_headers = NULL;
+	pcl_dmarc_report_log_free(c->dmarc_report);
+	c->dmarc_report = NULL;
 	pcl_dkim_lib_free(c->dkim); /* before the resolver it uses */
 	c->dkim = NULL;
 	pcl_dns_free(c->dns);

@@ -484,8 +484,10 @@ e2e_postfix_reconfigure() {
 # loopback port where nothing listens (answers fail at once), and one
 # that does not mention SPF gets spf_verify = no, since every sender of
 # the tests would otherwise be an SPF temperror, and likewise one that
-# does not mention DMARC gets dmarc_verify = no. Lines are appended, so
-# the test's own line numbers stay as written.
+# does not mention DMARC gets dmarc_verify = no; and one that does not
+# name a dmarc_report_dir records no report data (the host's
+# /var/lib/portcullis is not the tests'). Lines are appended, so the
+# test's own line numbers stay as written.
 e2e_write_conf() {
 	local text
 	text=$(cat)
@@ -496,6 +498,8 @@ e2e_write_conf() {
 		echo "spf_verify = no" >>"$E2E_MILTER_CONF"
 	grep -q '^[[:space:]]*dmarc_' <<<"$text" ||
 		echo "dmarc_verify = no" >>"$E2E_MILTER_CONF"
+	grep -q '^[[:space:]]*dmarc_report_dir[[:space:]]*=' <<<"$text" ||
+		echo "dmarc_report_dir =" >>"$E2E_MILTER_CONF"
 }
 
 # e2e_start_milter ARGS... - start $PORTCULLIS -f -c CONF -p SOCKET -u USER ARGS in the background; wait for its socket

@@ -43,6 +43,8 @@ REPO=${1:-$(cd "$PKG_DIR/../.." && pwd)}
 PKG=portcullis
 BIN=/usr/sbin/portcullis
 GENKEY=/usr/sbin/portcullis-genkey
+REPORT=/usr/sbin/portcullis-report
+REPORT_DIR=/var/lib/portcullis/dmarc
 CONF=/etc/portcullis/portcullis.conf
 UNIT=/lib/systemd/system/portcullis.service
 TMPFILES=/usr/lib/tmpfiles.d/portcullis.conf
@@ -268,7 +270,7 @@ done
 if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed; then
 	pkg_bail "$PKG is not installed before the test" "purge it first: apt-get purge $PKG"
 fi
-for f in /etc/portcullis "$SOCK_DIR" "$BIN"; do
+for f in /etc/portcullis "$SOCK_DIR" /var/lib/portcullis "$BIN"; do
 	[ -e "$f" ] && pkg_bail "nothing of $PKG is on the system before the test" "$f exists"
 done
 pkg_no_procs || pkg_bail "no $BIN runs before the test" "$(pkg_procs)"
@@ -324,11 +326,13 @@ if [ -s "$PKG_WORK/lintian.log" ]; then
 fi
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\.||')
-for f in "$BIN" "$GENKEY" "$CONF" "$UNIT" "$TMPFILES" \
+for f in "$BIN" "$GENKEY" "$REPORT" "$CONF" "$UNIT" "$TMPFILES" \
 	/usr/share/man/man8/portcullis.8.gz /usr/share/man/man8/portcullis-genkey.8.gz \
+	/usr/share/man/man8/portcullis-report.8.gz \
 	/usr/share/man/man5/portcullis.conf.5.gz \
 	/usr/share/doc/portcullis/MIGRATION.md.gz \
 	/usr/share/doc/portcullis/examples/dkim-sign-opendkim.conf \
+	/usr/share/doc/portcullis/examples/dmarc-reports.cron \
 	/usr/share/doc/portcullis/examples/opendkim/KeyTable \
 	/usr/share/doc/portcullis/examples/main.cf.snippet; do
 	e2e_check "the package has $f" grep -qx -- "$f" <<<"$contents"
@@ -351,6 +355,8 @@ e2e_check "user portcullis exists, a system account" \
 e2e_check "group postfix exists" pkg_quiet getent group postfix
 e2e_check "socket directory $SOCK_DIR: portcullis:postfix 2750" \
 	test "$(stat -c '%U:%G %a' "$SOCK_DIR" 2>/dev/null)" = "portcullis:postfix 2750"
+e2e_check "report directory $REPORT_DIR: portcullis:portcullis 750" \
+	test "$(stat -c '%U:%G %a' "$REPORT_DIR" 2>/dev/null)" = "portcullis:portcullis 750"
 e2e_check "$CONF: root:portcullis 640" \
 	test "$(stat -c '%U:%G %a' "$CONF" 2>/dev/null)" = "root:portcullis 640"
 e2e_check "$CONF sets milter_socket = unix:$SOCK" \
@@ -383,6 +389,10 @@ e2e_check "the key is portcullis:portcullis 600" \
 chmod 644 "$PKG_WORK/genkey.conf"
 e2e_check "the unit's user signs with the new key (portcullis -n as it)" \
 	pkg_as_unit "$BIN" -n -c "$PKG_WORK/genkey.conf"
+# No DMARC data yet: portcullis-report says so with exit status 3.
+"$REPORT" dmarc --receiver mx.example.test --out "$PKG_WORK" >/dev/null 2>&1
+e2e_check "portcullis-report finds the data directory (no data: exit 3)" test $? -eq 3
+
 if command -v systemd-analyze >/dev/null 2>&1; then
 	out=$(systemd-analyze verify --man=no "$UNIT" 2>&1)
 	e2e_check "systemd-analyze verify $UNIT" test -z "$out"
@@ -392,10 +402,11 @@ else
 fi
 
 # Tests never leave loopback: the packaged configuration asks the system
-# resolver (SPF and DKIM are on by default), so point it at a loopback
-# port where nothing listens, and turn SPF off (every test sender would
-# be an SPF temperror). The conffile is removed by the purge anyway.
-printf '\n# added by tests/pkg/test-package.sh: lookups stay on loopback\ndns_servers = 127.0.0.1:9\nspf_verify = no\n' >>"$CONF"
+# resolver (SPF, DKIM and DMARC are on by default), so point it at a
+# loopback port where nothing listens, and turn SPF and DMARC off (every
+# test sender would be an SPF and a DMARC temperror). The conffile is
+# removed by the purge anyway.
+printf '\n# added by tests/pkg/test-package.sh: lookups stay on loopback\ndns_servers = 127.0.0.1:9\nspf_verify = no\ndmarc_verify = no\n' >>"$CONF"
 
 # --- start -------------------------------------------------------------------------
 
@@ -481,8 +492,8 @@ fi
 status=$(dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null)
 e2e_check "dpkg: $PKG is not installed, no config-files left (${status:-not known to dpkg})" \
 	test -z "$status" -o "${status##* }" = not-installed
-for f in "$BIN" "$GENKEY" /etc/portcullis "$SOCK_DIR" "$UNIT" "$TMPFILES" \
-	/etc/systemd/system/multi-user.target.wants/portcullis.service; do
+for f in "$BIN" "$GENKEY" "$REPORT" /etc/portcullis "$SOCK_DIR" /var/lib/portcullis \
+	"$UNIT" "$TMPFILES" /etc/systemd/system/multi-user.target.wants/portcullis.service; do
 	e2e_check "gone: $f" test ! -e "$f" -a ! -L "$f"
 done
 if _e2e_wait_until 5 pkg_no_procs; then

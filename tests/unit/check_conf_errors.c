@@ -356,6 +356,16 @@ static const struct error_case error_cases[] = {
      {},
      {},
      {{"%F:1: ", "not \"a\""}, {"%F:2: ", "not \"b\""}}},
+    {"DMARC report data in a relative directory",
+     "\ndmarc_report_dir = var/dmarc\n",
+     {},
+     {},
+     {{"%F:2: ", "dmarc_report_dir: want an absolute path"}}},
+    {"DMARC report data kept ten years and a day",
+     "dmarc_report_keep = 3651\n",
+     {},
+     {},
+     {{"%F:1: ", "dmarc_report_keep: 3651 is out of range 0..3650"}}},
 
     /* the command line */
     {"bad override",
