@@ -128,10 +128,11 @@ bool pcl_dkim_verify_arc_values(const struct pcl_dkim_verify *v, unsigned i,
                                 const char **as);
 
 /* pcl_dkim_verify_arc_sealable - after eom: whether a sealer may add
- * the next set (*next = instances + 1) and with which cv= ("none" for
- * a message without ARC, "pass" or "fail" after the chain's verdict);
- * false at 50 sets, after a chain with cv=fail or a temperror, or
- * when a set is incomplete */
+ * the next set (*next = the highest instance + 1) and with which cv=
+ * ("none" for a message without ARC, "pass" or "fail" after the
+ * chain's verdict; a broken chain, incomplete sets and all, gets
+ * "fail"); false at 50 sets, after a chain whose last seal says
+ * cv=fail, or after a temperror */
 bool pcl_dkim_verify_arc_sealable(const struct pcl_dkim_verify *v,
                                   unsigned *next, const char **cv);
 
@@ -395,9 +396,10 @@ enum pcl_dkim_sign_status pcl_dkim_sign_eom(struct pcl_dkim_signer_ctx *ctx,
  * "none", "pass" or "fail", over the prior sets (prior: the values of
  * ARC-Authentication-Results, ARC-Message-Signature and ARC-Seal of
  * instances 1 .. instance - 1, in that order, as they are in the
- * message) and this hop's aar and ams values (as they will be
- * inserted), relaxed canonicalization (RFC 8617 5.1.1): ready for
- * smfi_insheader as pcl_dkim_sign_eom's value. ERROR (out "") when
+ * message; not read for "fail", whose seal covers this hop's set
+ * alone, RFC 8617 5.1.2) and this hop's aar and ams values (as they
+ * will be inserted), relaxed canonicalization (RFC 8617 5.1.1): ready
+ * for smfi_insheader as pcl_dkim_sign_eom's value. ERROR (out "") when
  * OpenSSL fails or out is too small. */
 enum pcl_dkim_sign_status pcl_arc_seal(const struct pcl_dkim_lib *lib,
                                        const struct pcl_dkim_signer *signer,

@@ -629,7 +629,10 @@ pcl_arc_seal(const struct pcl_dkim_lib *lib,
 	fold_tag(&f, "t=%ld;", t);
 	fold_break(&f);
 	fold_put(&f, "b=", 2);
-	for (unsigned i = 0; ok && i + 1 < instance; i++)
+	/* a seal of a failed chain covers its own set alone (RFC 8617
+	 * 5.1.2): as if it were the only set */
+	for (unsigned i = 0; ok && strcmp(cv, "fail") != 0 && i + 1 < instance;
+	     i++)
 		for (int k = 0; k < 3; k++)
 			pcl_dkim_canon_header(PCL_CANON_RELAXED, names[k],
 			                      prior[3 * i + (unsigned)k], true,

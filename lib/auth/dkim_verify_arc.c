@@ -404,7 +404,9 @@ pcl_dkim_verify_arc_sealable(const struct pcl_dkim_verify *v, unsigned *next,
 	}
 	if (a->n >= PCL_DKIM_TAGS_ARC_MAX)
 		return false;
-	for (unsigned i = 1; i <= a->n; i++)
+	/* a seal with cv=fail covers its own set alone (5.1.2): the
+	 * prior sets need not be whole */
+	for (unsigned i = 1; **cv == 'p' && i <= a->n; i++)
 		if (!pcl_dkim_verify_arc_values(v, i, &aar, &ams, &as))
 			return false;
 	/* a chain that failed before this hop ends there */

@@ -93,7 +93,7 @@ seal(struct pcl_check_ctx *x, unsigned next, const char *cv, char *why,
 		pcl_check_oom(x);
 		goto out;
 	}
-	for (unsigned i = 1; i < next; i++)
+	for (unsigned i = 1; strcmp(cv, "fail") != 0 && i < next; i++)
 		if (!pcl_dkim_verify_arc_values(k->arc, i, &prior[3 * i - 3],
 		                                &prior[3 * i - 2],
 		                                &prior[3 * i - 1])) {

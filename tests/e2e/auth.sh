@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 #
 # auth.sh - what the sender authentication tests (t_auth_spf.sh,
-# t_auth_dkim.sh) share: keys, zones, the config, sending, and the
-# parsed header block of a delivered message
+# t_auth_dkim.sh, t_arc.sh) share: keys, zones, the config, sending, and
+# the parsed header block of a delivered message
 #
 # Sourced after lib.sh and dns.sh:
 #
@@ -26,10 +26,13 @@
 #   auth_keys        RSA-2048 and Ed25519 keys in $KEYS; $rsa_pub, $ed_pub,
 #                    and their key records $rsa_txt, $ed_txt
 #   auth_dns_start   unbound serving spf.test, dk.test (keys rsa, sha1, ed)
-#                    and odk.test (odk-rsa, odk-ed, odk-eds); to.test
-#                    dropped, sf.test SERVFAIL
-#   auth_setup       the checks, e2e_setup, the keys and unbound; $base,
-#                    the config every test starts from
+#                    and odk.test (odk-rsa, odk-ed, odk-eds), and the zone
+#                    files in AUTH_ZONES; to.test dropped, sf.test SERVFAIL
+#   auth_setup [HOOK]
+#                    the checks, e2e_setup, the keys and unbound; $base,
+#                    the config every test starts from; HOOK, a function
+#                    run after the keys and before unbound starts, may add
+#                    zone files of its own to AUTH_ZONES
 #   reconf NAME      $base plus the lines on stdin, reloaded
 #   send, send_data  one session from an XCLIENT address; Subject: $m
 #   (reply times: lapse_ms, expect_within, expect_at_least in mail.sh)
@@ -39,6 +42,7 @@
 #   not_grep         true if no line of a file matches
 
 PY=/usr/bin/python3 # Debian's python3: the one python3-spf and python3-dkim install into
+AUTH_ZONES=()       # more zone files for auth_dns_start (see auth_setup)
 AUTHCHECK=$E2E_DIR/authcheck.py
 TIMEOUT_MS=800 # dns_timeout; unbound drops to.test, so lookups there time out
 ID=mx.e2e.portcullis.test
@@ -140,16 +144,17 @@ odk-ed._domainkey   IN TXT  $ed_txt
 odk-eds._domainkey  IN TXT  $ed_txt
 EOF
 	)
-	e2e_dns_start --drop to.test --servfail sf.test "$spf" "$dk" "$odk"
+	e2e_dns_start --drop to.test --servfail sf.test "$spf" "$dk" "$odk" "${AUTH_ZONES[@]}"
 	export E2E_DNS_PORT # for authcheck.py
 }
 
-# auth_setup - skip without the tools, else a Postfix instance, keys and unbound
+# auth_setup [HOOK] - skip without the tools, else a Postfix instance, keys, HOOK's zones and unbound
 auth_setup() {
 	e2e_dns_require
 	auth_require
 	e2e_setup
 	auth_keys
+	[ -z "${1:-}" ] || "$1"
 	auth_dns_start
 	# base: the config each test starts from, once unbound has its port
 	base="internal_networks = 127.0.0.0/8

@@ -20,6 +20,11 @@ system's resolver.
                                         dropped, keys in header order)
         SIG N b=B d=D s=S a=A c=C       each DKIM-Signature (b= without
                                         white space)
+        AS I cv=CV d=D s=S a=A          each ARC-Seal (I its i=)
+        AMS I d=D s=S a=A c=C h=H       each ARC-Message-Signature (h=
+                                        without white space)
+        AAR I AUTHSERV-ID               each ARC-Authentication-Results,
+        AAR I METHOD=RESULT ...         its results as for AR
   authcheck.py spf
       for each line "IP SENDER HELO" on stdin (SENDER <> for the null
       sender), pyspf's spf.check2(i, s, h): "RESULT<TAB>EXPLANATION"
@@ -36,6 +41,27 @@ system's resolver.
   authcheck.py only FILE N
       print that message with only its Nth DKIM-Signature field (1 is
       the first), every other one removed with its folded lines
+  authcheck.py arcsign SELECTOR DOMAIN KEYFILE SRV_ID
+      add the next ARC set to the message on stdin with python3-dkim's
+      arc_sign (rsa-sha256, its default header list; KEYFILE a PKCS#1
+      PEM; the message needs an Authentication-Results of SRV_ID, whose
+      arc= result, if any, becomes cv=); print the sealed message with
+      LF line ends, or exit 1 when arc_sign adds nothing
+  authcheck.py arcverify FILE
+      python3-dkim's arc_verify on the message in FILE (as for headers):
+      "ARC CV n=N oldest-pass=K" then "REASON text"; CV is pass, fail,
+      none or ended (arc_verify's None: a seal says cv=fail, the chain
+      ended there); oldest-pass (RFC 8617 10.1: the oldest instance
+      whose AMS verifies with all newer ones) only for pass, else 0
+  authcheck.py arcseals FILE
+      each ARC-Seal of that message verified twice with python3-dkim:
+      over the sets 1..i (RFC 8617 5.1.1) and over its own set alone
+      (5.1.2, how a cv=fail seal is made): "AS I cv=CV chain=valid|
+      invalid own=valid|invalid"
+  authcheck.py authheaders FILE
+      python3-authheaders' verdict on the chain of that message
+      (authenticate_message with arc only): "ARC RESULT" and
+      "REASON text", or "ERROR text" when it raised
 """
 
 import re
@@ -242,6 +268,28 @@ def cmd_headers(path):
             print("SIG %d b=%s d=%s s=%s a=%s c=%s" % (nsig, t.get("b", ""), t.get("d", ""),
                                                       t.get("s", ""), t.get("a", ""),
                                                       t.get("c", "simple/simple")))
+        elif low == "arc-seal":
+            t = dkim_tags(value)
+            print("AS %s cv=%s d=%s s=%s a=%s" % (t.get("i", "?"), t.get("cv", ""), t.get("d", ""),
+                                                 t.get("s", ""), t.get("a", "")))
+        elif low == "arc-message-signature":
+            t = dkim_tags(value)
+            print("AMS %s d=%s s=%s a=%s c=%s h=%s" % (t.get("i", "?"), t.get("d", ""),
+                                                      t.get("s", ""), t.get("a", ""),
+                                                      t.get("c", "simple/simple"), t.get("h", "")))
+        elif low == "arc-authentication-results":
+            inst, _, rest = value.partition(";")
+            inst = re.sub(r"\s+", "", inst)
+            inst = inst[2:] if inst.lower().startswith("i=") else "?"
+            authserv, results = parse_ar(rest)
+            print("AAR %s %s" % (inst, authserv))
+            for method, result, comment, props in results:
+                line = "AAR %s %s=%s" % (inst, method, result)
+                if comment:
+                    line += " (%s)" % comment
+                for p, v in props:
+                    line += " %s=%s" % (p, v)
+                print(line)
 
 
 def cmd_spf():
@@ -336,10 +384,118 @@ def cmd_only(path, nth):
     sys.stdout.buffer.write(b"\n".join(out) + sep + body)
 
 
+def cmd_arcsign(selector, domain, keyfile, srv_id):
+    import logging
+
+    import dkim
+
+    logging.disable(logging.CRITICAL)
+    message = sys.stdin.buffer.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    with open(keyfile, "rb") as f:
+        key = f.read()
+    fields = dkim.arc_sign(message, selector.encode(), domain.encode(), key, srv_id.encode())
+    if not fields:
+        sys.stderr.write("arc_sign added no ARC set (no Authentication-Results of %s?)\n" % srv_id)
+        return 1
+    sys.stdout.buffer.write((b"".join(fields) + message).replace(b"\r\n", b"\n"))
+    return 0
+
+
+def cmd_arcverify(path):
+    import logging
+
+    import dkim
+
+    logging.disable(logging.CRITICAL)
+    message = read_message(path).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    cv, results, reason = dkim.arc_verify(message, dnsfunc=dnsfunc)
+    name = "ended" if cv is None else cv.decode()
+    oldest = 0
+    if cv == dkim.CV_Pass and results:
+        # results: newest first; the oldest AMS that verifies with every newer one
+        for r in results:
+            if not r.get("ams-valid"):
+                break
+            oldest = r["instance"]
+    print("ARC %s n=%d oldest-pass=%d" % (name, len(results), oldest))
+    print("REASON %s" % reason)
+
+
+def arc_instance(name, value):
+    """the i= of an ARC field (name and value as bytes), or 0"""
+    if not name.lower().startswith(b"arc-"):
+        return 0
+    m = re.search(rb"(?:^|[\s;])i\s*=\s*(\d+)", value)
+    return int(m.group(1)) if m else 0
+
+
+def only_set(message, i):
+    """the message without the ARC fields of every instance but i"""
+    head, sep, body = message.partition(b"\r\n\r\n")
+    out, keep, field = [], True, []
+    for line in head.split(b"\r\n") + [b"X-End: ."]:
+        if line[:1] in (b" ", b"\t"):
+            field.append(line)
+            continue
+        if field:
+            name, _, value = b"\r\n".join(field).partition(b":")
+            if arc_instance(name, value) in (0, i):
+                out.extend(field)
+        field = [line]
+    return b"\r\n".join(out) + sep + body
+
+
+def cmd_arcseals(path):
+    import logging
+
+    import dkim
+
+    logging.disable(logging.CRITICAL)
+    message = read_message(path).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    top, sets = dkim.ARC(message).sorted_arc_headers()
+    for i in range(1, top + 1):
+        cv = b"?"
+        for n, (name, value) in sets:
+            if n == i and name.lower() == b"arc-seal":
+                cv = dkim_tags(value.decode("latin-1")).get("cv", "?").encode()
+        verdicts = []
+        for m in (message, only_set(message, i)):
+            a = dkim.ARC(m)
+            try:
+                ok = a.verify_instance(a.sorted_arc_headers()[1], i, dnsfunc=dnsfunc)["as-valid"]
+            except dkim.DKIMException:
+                ok = False
+            verdicts.append("valid" if ok else "invalid")
+        print("AS %d cv=%s chain=%s own=%s" % (i, cv.decode(), verdicts[0], verdicts[1]))
+
+
+def cmd_authheaders(path):
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    message = read_message(path).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    try:
+        import authheaders
+
+        header = authheaders.authenticate_message(message, "authheaders.test", dkim=False,
+                                                  dmarc=False, arc=True, dnsfunc=dnsfunc)
+    except Exception as e:  # it raises on a chain that ended (cv=fail): say so
+        print("ERROR %s: %s" % (type(e).__name__, e))
+        return 0
+    _, results = parse_ar(header.split(":", 1)[1])
+    for method, result, comment, _ in results:
+        if method == "arc":
+            print("ARC %s" % result)
+            print("REASON %s" % (comment or ""))
+    return 0
+
+
 def main(argv):
     cmds = {"only": (cmd_only, 2, 2), "headers": (cmd_headers, 1, 1), "spf": (cmd_spf, 0, 0),
             "sign": (cmd_sign, 5, 6), "verify": (cmd_verify, 1, 1),
-            "unsink": (cmd_unsink, 1, 1)}
+            "unsink": (cmd_unsink, 1, 1), "arcsign": (cmd_arcsign, 4, 4),
+            "arcverify": (cmd_arcverify, 1, 1), "arcseals": (cmd_arcseals, 1, 1),
+            "authheaders": (cmd_authheaders, 1, 1)}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2
@@ -347,8 +503,7 @@ def main(argv):
     if not lo <= len(argv) - 2 <= hi:
         sys.stderr.write(__doc__)
         return 2
-    fn(*argv[2:])
-    return 0
+    return fn(*argv[2:]) or 0
 
 
 if __name__ == "__main__":
