@@ -189,20 +189,6 @@ batch_fail(struct pcl_dns_batch *b, const char *why)
 	}
 }
 
-/* overdue - with the lock: f has passed its deadline: nobody joins it
- * now, and its list outcome is a timeout (to r) unless known */
-static void
-overdue(struct pcl_dns *dns, struct dns_flight *f, int64_t now,
-        struct dns_list_report *r)
-{
-	r->due = false;
-	if (now < f->deadline_us)
-		return;
-	dns_flight_unlist(dns->inflight, f);
-	if (!f->done)
-		dns_list_take(f, r);
-}
-
 /* may_act - with the lock: may q's thread move f on (no other lookup
  * is blocked on its sockets without a way to be told) */
 static bool
@@ -211,19 +197,41 @@ may_act(const struct dns_flight *f, const struct dns_query *q)
 	return f->bare == NULL || f->bare == q;
 }
 
-/* query_turn - take q's answer if its flight is over; else its flight's
- * overdue outcome and (turn) its due tries */
+/* overdue - with the lock, after a poll's reads, for lookup q: if f has
+ * passed its deadline, nobody joins it now and its list outcome is a
+ * timeout (to r), unless its reply is in: what waits in its sockets is
+ * read first (a batch awaited late takes it), so f may end here */
+static void
+overdue(struct pcl_dns_batch *b, struct dns_query *q, int64_t now,
+        struct dns_list_report *r)
+{
+	struct dns_flight *f = q->flight;
+
+	r->due = false;
+	if (now < f->deadline_us || f->done || !(f->listed || f->list.tracked))
+		return;
+	if (!may_act(f, q))
+		return; /* its bare poller reads and judges */
+	for (size_t s = 0; s < b->dns->nservers && !f->done; s++)
+		if (f->udp[s] >= 0)
+			dns_flight_readable(b->dns, f, s, b->rbuf);
+	if (f->done)
+		return;
+	dns_flight_unlist(b->dns->inflight, f);
+	dns_list_take(f, r);
+}
+
+/* query_turn - take q's answer if its flight is over; else (turn) its
+ * flight's due tries */
 static void
 query_turn(struct pcl_dns *dns, struct dns_query *q, int64_t now, bool turn)
 {
 	struct dns_flight *f = q->flight;
-	struct dns_list_report late;
 	struct dns_taken tk;
 	bool was_done, taken = false;
 
 	dns_inflight_lock(dns->inflight);
 	was_done = f->done;
-	overdue(dns, f, now, &late);
 	if (turn && may_act(f, q))
 		dns_flight_turn(dns, f, now);
 	dns_flight_tell(f, q);
@@ -232,7 +240,6 @@ query_turn(struct pcl_dns *dns, struct dns_query *q, int64_t now, bool turn)
 		taken = true;
 	}
 	dns_inflight_unlock(dns->inflight);
-	dns_list_send(dns, &late, DNS_LIST_FAILURE, "timeout");
 	if (taken)
 		dns_query_settle(dns, q, &tk);
 }
@@ -391,26 +398,38 @@ batch_ready(struct pcl_dns_batch *b, const struct pollfd *pfd,
 	}
 }
 
-/* query_expire - q's deadline has passed: TEMPFAIL "timeout" */
+/* query_expire - after a poll's reads: q's flight has passed its
+ * deadline (late: its list outcome); q's own too (expire): TEMPFAIL
+ * "timeout", unless the reply is in */
 static void
-query_expire(struct pcl_dns *dns, struct dns_query *q, int64_t now)
+query_expire(struct pcl_dns_batch *b, struct dns_query *q, int64_t now,
+             bool expire)
 {
+	struct pcl_dns *dns = b->dns;
 	struct dns_flight *f = q->flight;
 	struct dns_list_report late, gone;
 	struct dns_taken tk;
 	char why[sizeof(f->lasterr) + 16];
 	char server[sizeof(f->lastserver)];
+	bool was_done;
 	int rcode;
 
 	dns_inflight_lock(dns->inflight);
+	was_done = f->done;
+	overdue(b, q, now, &late);
+	dns_flight_tell(f, q);
 	if (f->done) {
-		/* over, but not taken yet: the answer, not a timeout */
-		dns_query_take(dns, q, false, &tk);
+		/* the reply is in: the answer, not a timeout */
+		dns_query_take(dns, q, !was_done, &tk);
 		dns_inflight_unlock(dns->inflight);
 		dns_query_settle(dns, q, &tk);
 		return;
 	}
-	overdue(dns, f, now, &late);
+	if (!expire) {
+		dns_inflight_unlock(dns->inflight);
+		dns_list_send(dns, &late, DNS_LIST_FAILURE, "timeout");
+		return;
+	}
 	if (f->lasterr[0])
 		pcl_format(why, sizeof(why), "timeout (%s)", f->lasterr);
 	else
@@ -424,15 +443,16 @@ query_expire(struct pcl_dns *dns, struct dns_query *q, int64_t now)
 	dns_query_fail(q, PCL_DNS_TEMPFAIL, rcode, why, server);
 }
 
-/* batch_expire - end the lookups whose deadline has passed */
+/* batch_expire - end the lookups whose deadline has passed, and judge
+ * the flights past theirs */
 static void
 batch_expire(struct pcl_dns_batch *b, int64_t now)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct dns_query *q = b->q[i];
 
-		if (q->state == DNS_Q_ACTIVE && now >= q->deadline_us)
-			query_expire(b->dns, q, now);
+		if (q->state == DNS_Q_ACTIVE && now >= q->flight->deadline_us)
+			query_expire(b, q, now, now >= q->deadline_us);
 	}
 }
 

@@ -107,10 +107,10 @@ struct dns_query;
 /* A query on the wire (a flight), with the lookups (struct dns_query,
  * of any batch and thread) that wait for it. All of it is guarded by
  * the lock of the resolver's table of flights (dns_inflight.c) but
- * name, type, zone and list.shown, set before it is listed and never
- * changed. Its sockets are read, written and closed with the lock held,
- * so a descriptor number taken under the lock means this flight's
- * socket as long as the slot, looked at under the lock, still holds it.
+ * name, type, zone, deadline_us and list.shown, set before it is listed
+ * and never changed. Its sockets are read, written and closed with the lock
+ * held, so a descriptor number taken under the lock means this flight's socket
+ * as long as the slot, looked at under the lock, still holds it.
  */
 struct dns_flight {
 	/* the key, in text[]: normalised name, type, and zone ("" unless

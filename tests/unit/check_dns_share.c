@@ -350,6 +350,38 @@ START_TEST(test_deadlines)
 }
 END_TEST
 
+/* test_awaited_late - batches awaited after their deadline take the
+ * reply waiting in the shared socket: an answer, for them and for the
+ * list health (down after one failure here), not a timeout */
+START_TEST(test_awaited_late)
+{
+	const unsigned timeout = 500;
+	struct pcl_dns *dns = share_make(timeout, 0, 1);
+	const char *name = "7." LIST_ZONE;
+	struct pcl_dns_batch *first = ask(dns, name, PCL_DNS_A, true);
+	struct pcl_dns_batch *joiner = ask(dns, name, PCL_DNS_A, true);
+
+	/* answered at once; awaited well after both deadlines */
+	for (int64_t t0 = mono_ms();
+	     fakedns_queries(name) < 1 && mono_ms() - t0 < SLACK_MS;)
+		usleep(10 * 1000);
+	usleep((timeout + SLACK_MS) * 1000);
+	pcl_dns_batch_wait(joiner);
+	pcl_dns_batch_wait(first);
+	ck_assert_msg(
+	    pcl_dns_batch_answer(joiner, 0)->status == PCL_DNS_NXDOMAIN &&
+	        pcl_dns_batch_answer(first, 0)->status == PCL_DNS_NXDOMAIN,
+	    "got %s and %s, want nxdomain twice", status(joiner, 0),
+	    status(first, 0));
+	ck_assert_msg(!pcl_dns_list_down(dns, LIST_ZONE),
+	              "got the list down, want up: the reply was counted as "
+	              "a timeout");
+	pcl_dns_batch_free(first);
+	pcl_dns_batch_free(joiner);
+	pcl_dns_free(dns);
+}
+END_TEST
+
 struct health_case {
 	const char *label;
 	bool servfail; /* else never answered: timeouts */
@@ -616,6 +648,7 @@ dns_share_tcase(void)
 	tcase_add_test(tc, test_one_socket);
 	tcase_add_loop_test(tc, test_freed, 0, N(freed_cases));
 	tcase_add_test(tc, test_deadlines);
+	tcase_add_test(tc, test_awaited_late);
 	tcase_add_loop_test(tc, test_health_once, 0, N(health_cases));
 	tcase_add_loop_test(tc, test_keys, 0, N(key_cases));
 	tcase_add_test(tc, test_tcp);
