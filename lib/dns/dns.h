@@ -18,26 +18,26 @@
  * Lookups share the queries in flight: one that misses the cache while
  * a query for the same name and type (and, for pcl_dns_batch_add_list,
  * zone) is in flight for another lookup, of this batch or another,
- * joins it instead of sending its own, and gets the same answer, taken
- * in by whichever of the batches waiting for it polls first: the
- * session that sent it may be busy, idle or gone. A query is joined
- * only before its deadline; a lookup that joined it waits for it until
- * its own deadline and then becomes TEMPFAIL "timeout" (nothing extends
- * another's deadline). The cache and the list health hear of the query
- * once (dns_inflight.c).
+ * joins it instead of sending its own and gets the same answer, taken
+ * in by whichever batch waiting for it polls first: the session that
+ * sent it may be busy, idle or gone. A query is joined only before its
+ * deadline; a lookup that joined it waits for it until its own deadline
+ * and then becomes TEMPFAIL "timeout" (nothing extends another's
+ * deadline). The cache and the list health hear of a shared query
+ * once; a probe of a down list is never shared (dns_inflight.c).
  *
  * Descriptors: a query holds a UDP socket for each server it has tried
  * (and a TCP one while it asks over TCP) from its first try until its
- * answer or its final failure is taken in (by send, poll, wait or free
- * of any batch waiting for it: a cached or list down answer needs no
- * socket at all), or until no batch waits for it any more; then it
- * closes them all. Lookups sharing a query share its sockets, and a
- * lookup has none of its own. A retry to a server already tried reuses
+ * answer or its final failure is taken in by any batch waiting for it
+ * (poll or wait), or until no batch waits for it any more (free); then
+ * it closes them all. Lookups sharing a query share its sockets: a
+ * lookup has none of its own, and one answered from the cache or for a
+ * down list never needs one. A retry to a server already tried reuses
  * its socket, and a retry to the next server keeps the first one open,
- * so a late answer to an earlier try still counts. A batch waiting in
- * pcl_dns_batch_wait for a query that another lookup waits for too
- * holds one eventfd more for the length of the call. A batch whose
- * answers are all in holds none.
+ * so a late answer to an earlier try still counts. A batch blocked in
+ * pcl_dns_batch_wait on a query that another lookup waits for too holds
+ * one eventfd for the length of that call. A batch whose answers are
+ * all in holds none.
  *
  * Answers are cached by (name, type) in one shared, mutex-guarded,
  * size-bounded cache, for their TTL clamped to cache_min_ttl ..
