@@ -4,11 +4,11 @@
  * pcl_dns_new checks the settings and turns the server list (or the
  * nameserver lines of resolv.conf) into socket addresses once, so the
  * query path never parses or resolves anything. The object is
- * immutable after that, except for the cache and the list health
- * (each with its own lock) and the counters (atomics), which is what makes it
- * shareable between threads. The query machinery is in dns_batch.c
- * and dns_query.c, the wire format in dns_wire.c, the cache in
- * dns_cache.c.
+ * immutable after that, except for the cache, the list health and the
+ * table of queries in flight (each with its own lock) and the counters
+ * (atomics), which is what makes it shareable between threads. The
+ * query machinery is in dns_batch.c, dns_query.c and dns_inflight.c,
+ * the wire format in dns_wire.c, the cache in dns_cache.c.
  */
 #include "config.h"
 
@@ -279,7 +279,8 @@ pcl_dns_new(const struct pcl_dns_conf *conf, char *err, size_t errlen)
 		}
 	}
 	made->health = dns_health_new();
-	if (made->health == NULL) {
+	made->inflight = dns_inflight_new();
+	if (made->health == NULL || made->inflight == NULL) {
 		pcl_copy(err, errlen, "out of memory");
 		goto out;
 	}
@@ -298,6 +299,7 @@ pcl_dns_free(struct pcl_dns *dns)
 		return;
 	dns_cache_free(dns->cache);
 	dns_health_free(dns->health);
+	dns_inflight_free(dns->inflight);
 	free(dns);
 }
 
@@ -369,6 +371,7 @@ pcl_dns_stats(struct pcl_dns *dns, struct pcl_dns_stats *out)
 	out->mismatched = atomic_load(&dns->mismatched);
 	out->lists_skipped = atomic_load(&dns->lists_skipped);
 	out->probes_sent = atomic_load(&dns->probes_sent);
+	out->shared = atomic_load(&dns->shared);
 	if (dns->cache != NULL)
 		dns_cache_usage(dns->cache, &out->cache_entries,
 		                &out->cache_bytes);

@@ -15,14 +15,29 @@
  * buffers meanwhile, and a caller that polls between stages takes them
  * in early.
  *
+ * Lookups share the queries in flight: one that misses the cache while
+ * a query for the same name and type (and, for pcl_dns_batch_add_list,
+ * zone) is in flight for another lookup, of this batch or another,
+ * joins it instead of sending its own and gets the same answer, taken
+ * in by whichever batch waiting for it polls first: the session that
+ * sent it may be busy, idle or gone. A query is joined only before its
+ * deadline; a lookup that joined it waits for it until its own deadline
+ * and then becomes TEMPFAIL "timeout" (nothing extends another's
+ * deadline). The cache and the list health hear of a shared query
+ * once; a probe of a down list is never shared (dns_inflight.c).
+ *
  * Descriptors: a query holds a UDP socket for each server it has tried
  * (and a TCP one while it asks over TCP) from its first try until its
- * answer or its final failure is taken in, by send (a cached or list
- * down answer: no socket at all), poll, wait or free; then it closes
- * them all. A retry to a server already tried reuses its socket, and a
- * retry to the next server keeps the first one open, so a late answer
- * to an earlier try still counts. A batch whose answers are all in
- * holds none.
+ * answer or its final failure is taken in by any batch waiting for it
+ * (poll or wait), or until no batch waits for it any more (free); then
+ * it closes them all. Lookups sharing a query share its sockets: a
+ * lookup has none of its own, and one answered from the cache or for a
+ * down list never needs one. A retry to a server already tried reuses
+ * its socket, and a retry to the next server keeps the first one open,
+ * so a late answer to an earlier try still counts. A batch blocked in
+ * pcl_dns_batch_wait on a query that another lookup waits for too holds
+ * one eventfd for the length of that call. A batch whose answers are
+ * all in holds none.
  *
  * Answers are cached by (name, type) in one shared, mutex-guarded,
  * size-bounded cache, for their TTL clamped to cache_min_ttl ..
@@ -182,7 +197,8 @@ struct pcl_dns_stats {
 	uint64_t mismatched;    /* replies dropped: ID/question mismatch */
 	uint64_t lists_skipped; /* lookups not sent: their list down */
 	uint64_t probes_sent;   /* lookups sent to a down list */
-	size_t cache_entries;   /* in the cache now */
+	uint64_t shared; /* lookups answered by joining a query in flight */
+	size_t cache_entries; /* in the cache now */
 	size_t cache_bytes;
 };
 void pcl_dns_stats(struct pcl_dns *dns, struct pcl_dns_stats *out);
@@ -228,7 +244,9 @@ void pcl_dns_batch_poll(struct pcl_dns_batch *b);
 const struct pcl_dns_answer *pcl_dns_batch_answer(const struct pcl_dns_batch *b,
                                                   int i);
 
-/* pcl_dns_batch_free - close sockets, free answers; NULL is safe */
+/* pcl_dns_batch_free - stop waiting for its queries (closing the
+ * sockets of those no other batch waits for), free answers; NULL is
+ * safe */
 void pcl_dns_batch_free(struct pcl_dns_batch *b);
 
 /* pcl_dns_lookup - one query, synchronously; the answer is the

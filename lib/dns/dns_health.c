@@ -23,7 +23,9 @@
  *
  * Answers from the cache say nothing about the list now and are not
  * counted; neither are local failures (out of memory, poll errors) nor
- * PERMFAIL (a name the list cannot have, a malformed reply).
+ * PERMFAIL (a name the list cannot have, a malformed reply). Lookups
+ * that share one query in flight (dns_inflight.c) count once: the
+ * query's outcome is reported, not each lookup's.
  *
  * One WARNING line per state change, naming the list by its public name
  * only ("list=zen.dq.spamhaus.net down: ...", "list=... up"): the zone

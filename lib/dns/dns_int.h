@@ -4,7 +4,9 @@
  *
  * dns.c        the resolver object, server lists
  * dns_batch.c  batches: the API, the poll loop, deadlines, pcl_dns_lookup
- * dns_query.c  one query: cache, list gate, UDP tries, TCP fallback
+ * dns_query.c  one lookup: cache, list gate, joining; on the wire: UDP
+ *              tries, TCP fallback
+ * dns_inflight.c the queries in flight, shared by the lookups waiting
  * dns_wire.c   the ldns side: names, queries, reply matching, decoding
  * dns_cache.c  the shared (name, type) cache of reply bytes
  * dns_health.c which DNS lists answer: down, back-off, probes
@@ -67,6 +69,7 @@ struct pcl_dns {
 	unsigned max_ttl;
 	struct dns_cache *cache; /* NULL: caching is off */
 	struct dns_health *health;
+	struct dns_inflight *inflight;
 	unsigned list_down_after; /* 0: lists are never marked down */
 	unsigned list_window;     /* seconds */
 	unsigned list_backoff;
@@ -77,6 +80,7 @@ struct pcl_dns {
 	atomic_uint_fast64_t mismatched;
 	atomic_uint_fast64_t lists_skipped;
 	atomic_uint_fast64_t probes_sent;
+	atomic_uint_fast64_t shared;
 };
 
 /* dns_count - bump one counter of dns (relaxed: only totals matter) */
@@ -86,7 +90,7 @@ dns_count(atomic_uint_fast64_t *counter)
 	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
-/* dns_query.c */
+/* dns_query.c, dns_inflight.c */
 
 enum dns_query_state { DNS_Q_NEW, DNS_Q_ACTIVE, DNS_Q_DONE };
 
@@ -98,16 +102,39 @@ enum dns_tcp_step {
 	DNS_TCP_READ,
 };
 
-struct dns_query {
-	char name[PCL_DOMAIN_MAX + 1]; /* normalised */
+struct dns_query;
+
+/* A query on the wire (a flight), with the lookups (struct dns_query,
+ * of any batch and thread) that wait for it. All of it is guarded by
+ * the lock of the resolver's table of flights (dns_inflight.c) but
+ * name, type, zone, deadline_us and list.shown, set before it is listed
+ * and never changed. Its sockets are read, written and closed with the lock
+ * held, so a descriptor number taken under the lock means this flight's socket
+ * as long as the slot, looked at under the lock, still holds it.
+ */
+struct dns_flight {
+	/* the key, in text[]: normalised name, type, and zone ("" unless
+	 * a list lookup) */
+	const char *name;
 	int type;
-	enum dns_query_state state;
+	const char *zone;
+	/* the table's */
+	struct dns_flight *hnext; /* hash chain */
+	uint32_t hash;
+	bool listed; /* in the table: a lookup may join it */
+	/* who waits for it */
+	struct dns_query *subs; /* linked through next_sub */
+	unsigned nsubs;
+	struct dns_query *bare; /* blocked in poll() on its sockets with
+	                           no eventfd to be told by, or NULL */
+	bool stirred;           /* changed: the others must look again */
+	/* on the wire */
 	unsigned char *query;     /* 2-byte length, then the message */
 	size_t querylen;          /* with the 2 bytes */
 	int udp[DNS_SERVERS_MAX]; /* connected sockets, -1 if none */
 	unsigned tries;
-	int64_t next_us; /* when the next try is due */
-	int64_t deadline_us;
+	int64_t next_us;     /* when the next try is due */
+	int64_t deadline_us; /* its first lookup's: joined and tried until */
 	struct {
 		enum dns_tcp_step step;
 		int fd;
@@ -122,41 +149,145 @@ struct dns_query {
 	struct {
 		bool tracked; /* a list lookup not reported yet */
 		bool probe;   /* sent to a down list to see if it is back */
+		const char *shown; /* the public name, in text[] */
+	} list;
+	/* the outcome */
+	bool done;            /* a reply, or every try failed */
+	unsigned char *reply; /* the reply it ended with, or NULL */
+	size_t replylen;
+	size_t replyserver; /* which server sent it */
+	char text[];        /* name, zone, shown */
+};
+
+/* One lookup of a batch. While ACTIVE it waits for a flight: its own,
+ * or one it joined; it holds no socket itself. */
+struct dns_query {
+	char name[PCL_DOMAIN_MAX + 1]; /* normalised */
+	int type;
+	enum dns_query_state state;
+	int64_t deadline_us;
+	struct dns_flight *flight; /* while ACTIVE */
+	bool joined;               /* waits for a query another lookup sent */
+	/* under the table lock: */
+	struct dns_query *next_sub; /* the flight's list */
+	int wake; /* its batch's eventfd while the batch waits, or -1 */
+	struct {
+		bool tracked; /* a list lookup not yet sent or answered */
+		bool probe;   /* the gate made it the list's probe */
 		char zone[PCL_DOMAIN_MAX + 1]; /* normalised */
 		const char *shown;             /* the public name */
 	} list;
 	struct pcl_dns_answer ans;
 };
 
-/* dns_query_done - q is answered: release its sockets and query */
-void dns_query_done(struct dns_query *q);
-
-/* dns_query_fail - answer q with a failure */
-void dns_query_fail(struct dns_query *q, enum pcl_dns_status status, int rcode,
-                    const char *why);
-
 enum dns_list_outcome { DNS_LIST_ANSWER, DNS_LIST_FAILURE, DNS_LIST_NOTHING };
 
-/* dns_list_note - report the fresh outcome of a list lookup, once; why
- * is a short reason of ours ("timeout", an RCODE name), never a
- * server's text */
-void dns_list_note(struct pcl_dns *dns, struct dns_query *q,
-                   enum dns_list_outcome what, const char *why);
+/* A flight's list outcome, taken under the table lock and reported to
+ * the list health once it is released (dns_health logs). */
+struct dns_list_report {
+	bool due;
+	bool probe;
+	char zone[PCL_DOMAIN_MAX + 1];
+	char shown[PCL_DOMAIN_MAX + 1];
+};
 
-/* dns_query_start - answer q from the cache, or build it and send it */
+/* dns_query_fail - answer q (not waiting for a flight) with a failure */
+void dns_query_fail(struct dns_query *q, enum pcl_dns_status status, int rcode,
+                    const char *why, const char *server);
+
+/* dns_query_untrack - q is answered without a query of its own: a
+ * probe gives its turn back */
+void dns_query_untrack(struct pcl_dns *dns, struct dns_query *q);
+
+/* dns_query_start - answer q from the cache, or let it join the query
+ * in flight for the same question, or send one */
 void dns_query_start(struct pcl_dns *dns, struct dns_query *q, int64_t now);
 
-/* dns_udp_readable - read every datagram waiting on q's socket to s,
+/* What a lookup took from its flight under the lock, to settle after. */
+struct dns_taken {
+	bool reply;     /* a copy of the reply is in ans.wire, undecoded */
+	bool failed;    /* the flight failed: every try did */
+	bool completer; /* this lookup's thread ended the flight */
+	size_t server;  /* which server replied */
+	struct dns_list_report report; /* the completer's to send */
+};
+
+/* dns_query_take - with the lock, q's flight being over: q leaves it
+ * with a copy of its reply, or answered with its failure */
+void dns_query_take(struct pcl_dns *dns, struct dns_query *q, bool completer,
+                    struct dns_taken *tk);
+
+/* dns_query_settle - then, without the lock: decode the reply; the
+ * completer caches it and reports it to the list health, once */
+void dns_query_settle(struct pcl_dns *dns, struct dns_query *q,
+                      struct dns_taken *tk);
+
+/* With the table lock held, on a flight that no other lookup is
+ * blocked on (bare): */
+
+/* dns_flight_readable - read every datagram waiting on f's socket to s,
  * through rbuf (DNS_MSG_MAX bytes) */
-void dns_udp_readable(struct pcl_dns *dns, struct dns_query *q, size_t s,
-                      unsigned char *rbuf);
+void dns_flight_readable(struct pcl_dns *dns, struct dns_flight *f, size_t s,
+                         unsigned char *rbuf);
 
-/* dns_tcp_ready - the TCP socket of q polled ready */
-void dns_tcp_ready(struct pcl_dns *dns, struct dns_query *q);
+/* dns_flight_tcp_ready - the TCP socket of f polled ready */
+void dns_flight_tcp_ready(struct pcl_dns *dns, struct dns_flight *f);
 
-/* dns_query_turn - due tries, a wanted TCP connection, or the end of q
- * when every try has failed; between polls only */
-void dns_query_turn(struct pcl_dns *dns, struct dns_query *q, int64_t now);
+/* dns_flight_turn - due tries, a wanted TCP connection, or the end of
+ * f when every try has failed; between polls only */
+void dns_flight_turn(struct pcl_dns *dns, struct dns_flight *f, int64_t now);
+
+/* dns_list_take - with the lock: f's list outcome, to report once */
+void dns_list_take(struct dns_flight *f, struct dns_list_report *r);
+
+/* dns_list_send - without the lock: report r, if due, as what; why is
+ * a short reason of ours ("timeout", an RCODE name), never a server's
+ * text */
+void dns_list_send(struct pcl_dns *dns, const struct dns_list_report *r,
+                   enum dns_list_outcome what, const char *why);
+
+/* dns_inflight.c: the table of queries in flight, one per resolver */
+
+struct dns_inflight;
+
+struct dns_inflight *dns_inflight_new(void);
+void dns_inflight_free(struct dns_inflight *t);
+void dns_inflight_lock(struct dns_inflight *t);
+void dns_inflight_unlock(struct dns_inflight *t);
+
+/* dns_flight_join - with the lock: let q join the listed flight of its
+ * key, if one is still within its deadline at now; false if none */
+bool dns_flight_join(struct dns_inflight *t, struct dns_query *q, int64_t now);
+
+/* dns_flight_new - a flight for q's key (with q's list zone when
+ * tracked) and its query built, not yet anyone's; NULL with the reason
+ * in err */
+struct dns_flight *dns_flight_new(const struct dns_query *q, bool tracked,
+                                  char *err, size_t errlen);
+
+/* dns_flight_free - release a flight nobody waits for, sockets closed */
+void dns_flight_free(struct dns_flight *f);
+
+/* dns_flight_add - with the lock: f goes in the table (unless private)
+ * with q as its first lookup */
+void dns_flight_add(struct dns_inflight *t, struct dns_flight *f,
+                    struct dns_query *q, bool private);
+
+/* dns_flight_unlist - with the lock: no new lookup may join f */
+void dns_flight_unlist(struct dns_inflight *t, struct dns_flight *f);
+
+/* dns_flight_close - with the lock: close all of f's sockets */
+void dns_flight_close(struct dns_flight *f);
+
+/* dns_flight_leave - with the lock: q stops waiting for its flight; the
+ * flight ends with its last lookup (an unreported list outcome then
+ * goes to r as nothing) */
+void dns_flight_leave(struct dns_inflight *t, struct dns_query *q,
+                      struct dns_list_report *r);
+
+/* dns_flight_tell - with the lock: if f was stirred, wake the lookups
+ * of other batches blocked waiting for it (but q's) */
+void dns_flight_tell(struct dns_flight *f, const struct dns_query *q);
 
 /* dns_wire.c */
 

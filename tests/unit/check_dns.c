@@ -7,7 +7,8 @@
  * network behaviour: timeouts within the deadline, TCP after TC,
  * forged replies ignored, parallel queries in one batch, a batch sent
  * early and awaited late, a dead or refusing first server. The cache,
- * settings and thread tests are in check_dns_cache.c.
+ * settings and thread tests are in check_dns_cache.c; the rest are
+ * listed in dns_suite.h.
  */
 #include "config.h"
 
@@ -758,6 +759,7 @@ dns_suite(void)
 	suite_add_tcase(s, dns_threads_tcase());
 	suite_add_tcase(s, dns_health_tcase());
 	suite_add_tcase(s, dns_fds_tcase());
+	suite_add_tcase(s, dns_share_tcase());
 	return s;
 }
 

@@ -7,6 +7,7 @@
  * check_dns_cache.c the cache, settings and server lists, threads
  * check_dns_health.c DNS list health, the cache's byte budget
  * check_dns_fds.c   the descriptors a batch holds
+ * check_dns_share.c queries in flight shared between batches
  */
 #ifndef DNS_SUITE_H
 #define DNS_SUITE_H
@@ -66,5 +67,6 @@ TCase *dns_conf_tcase(void);
 TCase *dns_threads_tcase(void);
 TCase *dns_health_tcase(void);
 TCase *dns_fds_tcase(void);
+TCase *dns_share_tcase(void);
 
 #endif

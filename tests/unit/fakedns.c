@@ -36,7 +36,8 @@
 #define FK_UDP_MAX 512 /* RFC 1035 limit without EDNS */
 
 struct reply {
-	int64_t due_us;
+	int64_t due_us; /* INT64_MAX: held (knob names the knob) */
+	char knob[FK_NAME_MAX];
 	int fd; /* the UDP socket, or a TCP connection */
 	bool tcp;
 	struct sockaddr_storage to;
@@ -85,10 +86,12 @@ fk_question_end(const unsigned char *wire, size_t len)
 	return at + 5 <= len ? at + 5 : len;
 }
 
-/* fk_queue - queue a copy of wire for sending at due */
+/* fk_queue - queue a copy of wire for sending at due, or when released
+ * if k holds answers */
 static void
 fk_queue(const unsigned char *wire, size_t len, int64_t due, int fd, bool tcp,
-         const struct sockaddr_storage *to, socklen_t tolen)
+         const struct sockaddr_storage *to, socklen_t tolen,
+         const struct knob *k)
 {
 	struct reply *grown;
 	struct reply *r;
@@ -104,7 +107,8 @@ fk_queue(const unsigned char *wire, size_t len, int64_t due, int fd, bool tcp,
 	if (len > 0)
 		memcpy(r->wire, wire, len);
 	r->len = len;
-	r->due_us = due;
+	r->due_us = k->hold ? INT64_MAX : due;
+	memcpy(r->knob, k->name, sizeof(r->knob));
 	r->fd = fd;
 	r->tcp = tcp;
 	if (to != NULL)
@@ -142,7 +146,7 @@ fk_query(const unsigned char *buf, size_t n, int fd, bool tcp,
 		goto out;
 	if (tcp && k.tcp_close) {
 		/* an empty reply: the connection is closed unanswered */
-		fk_queue(NULL, 0, fk_now_us(), fd, tcp, from, fromlen);
+		fk_queue(NULL, 0, fk_now_us(), fd, tcp, from, fromlen, &k);
 		goto out;
 	}
 	due = fk_now_us() + (int64_t)k.delay_ms * 1000;
@@ -158,7 +162,8 @@ fk_query(const unsigned char *buf, size_t n, int fd, bool tcp,
 		bad[2] |= 0x80;
 		bad[7] = 1; /* ANCOUNT */
 		memcpy(bad + len, tail, sizeof(tail));
-		fk_queue(bad, len + sizeof(tail), due, fd, tcp, from, fromlen);
+		fk_queue(bad, len + sizeof(tail), due, fd, tcp, from, fromlen,
+		         &k);
 		goto out;
 	}
 	reply = fk_answer(query, k.rcode);
@@ -175,22 +180,48 @@ fk_query(const unsigned char *buf, size_t n, int fd, bool tcp,
 	}
 	if (!tcp && k.spoof) {
 		wire[1] ^= 0x01;
-		fk_queue(wire, len, due, fd, tcp, from, fromlen);
+		fk_queue(wire, len, due, fd, tcp, from, fromlen, &k);
 		wire[1] ^= 0x01;
 		if (len > 13 && wire[12] > 0) {
 			unsigned char c = wire[13];
 
 			wire[13] = tolower(c) == 'q' ? 'z' : 'q';
-			fk_queue(wire, len, due, fd, tcp, from, fromlen);
+			fk_queue(wire, len, due, fd, tcp, from, fromlen, &k);
 			wire[13] = c;
 		}
 	}
-	fk_queue(wire, len, due, fd, tcp, from, fromlen);
+	fk_queue(wire, len, due, fd, tcp, from, fromlen, &k);
 out:
 	LDNS_FREE(wire);
 	if (reply != NULL)
 		ldns_pkt_free(reply);
 	ldns_pkt_free(query);
+}
+
+/* fk_unhold - the held replies whose knob was released are due now */
+static void
+fk_unhold(void)
+{
+	int64_t now = fk_now_us();
+
+	for (size_t i = 0; i < fk.nreplies; i++)
+		if (fk.replies[i].due_us == INT64_MAX &&
+		    !fk_holding(fk.replies[i].knob))
+			fk.replies[i].due_us = now;
+}
+
+/* fk_woken - read the wake-up pipe: true to stop ('x'), else ('r') a
+ * release */
+static bool
+fk_woken(void)
+{
+	char buf[64];
+	ssize_t n = read(fk.wake[0], buf, sizeof(buf));
+
+	if (n <= 0 || memchr(buf, 'x', (size_t)n) != NULL)
+		return true;
+	fk_unhold();
+	return false;
 }
 
 /* fk_conn_close - free a TCP connection slot */
@@ -350,7 +381,7 @@ fk_main(void *unused)
 		}
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			break;
-		if (pfd[0].revents)
+		if (pfd[0].revents && fk_woken())
 			break;
 		if (pfd[1].revents)
 			fk_udp_read();
@@ -502,6 +533,16 @@ fakedns_start_at(const char *zone_text, const char *addr, int port)
 		return NULL;
 	}
 	return fk_start(zone_text, NULL, 0, addr, port);
+}
+
+/* fakedns_release - no more holding for name; send what was held */
+void
+fakedns_release(const char *name)
+{
+	if (!fk.running)
+		return;
+	fk_release(name);
+	(void)!write(fk.wake[1], "r", 1);
 }
 
 /* fakedns_stop - wake the thread, join it, free everything */

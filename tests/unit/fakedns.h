@@ -111,6 +111,14 @@ void fakedns_set_spoof(const char *name);
  * and question but cannot be parsed */
 void fakedns_set_garbage(const char *name);
 
+/* fakedns_set_hold - answer name (or "*.zone", "*") only when
+ * fakedns_release is called for it; queries are counted meanwhile */
+void fakedns_set_hold(const char *name);
+
+/* fakedns_release - send the answers held for name (as given to
+ * fakedns_set_hold) now, and answer it at once from now on */
+void fakedns_release(const char *name);
+
 /* fakedns_queries - queries received for name (UDP and TCP), or for
  * all names when name is NULL */
 unsigned fakedns_queries(const char *name);

@@ -25,6 +25,7 @@ struct knob {
 	bool tcp_close;
 	bool spoof;
 	bool garbage;
+	bool hold; /* answer only at fakedns_release */
 	int rcode; /* -1: answer from the zone */
 	unsigned queries;
 };
@@ -34,6 +35,12 @@ void fk_normalize(const char *in, char out[FK_NAME_MAX]);
 
 /* fk_count - count a query for name; the knob that applies to it */
 void fk_count(const char *name, struct knob *k);
+
+/* fk_release - hold answers for the knob name no more */
+void fk_release(const char *name);
+
+/* fk_holding - does the knob named knob (as set) still hold answers */
+bool fk_holding(const char *knob);
 
 /* fk_knobs_init, fk_knobs_free - knobs and counters, at start and stop */
 void fk_knobs_init(void);

@@ -133,6 +133,41 @@ set_garbage(struct knob *k, int unused)
 	k->garbage = true;
 }
 
+/* set_hold - the knob setter of fakedns_set_hold and fakedns_release */
+static void
+set_hold(struct knob *k, int hold)
+{
+	k->hold = hold != 0;
+}
+
+/* fakedns_set_hold - hold answers for name until released */
+void
+fakedns_set_hold(const char *name)
+{
+	fk_set(name, set_hold, 1);
+}
+
+/* fk_release - the knob side of fakedns_release: hold no more */
+void
+fk_release(const char *name)
+{
+	fk_set(name, set_hold, 0);
+}
+
+/* fk_holding - does the knob named knob still hold answers */
+bool
+fk_holding(const char *knob)
+{
+	struct knob *k;
+	bool held;
+
+	pthread_mutex_lock(&kn.lock);
+	k = fk_knob(knob, false);
+	held = k != NULL && k->hold;
+	pthread_mutex_unlock(&kn.lock);
+	return held;
+}
+
 /* fakedns_set_delay - delay answers for name */
 void
 fakedns_set_delay(const char *name, unsigned ms)
@@ -245,7 +280,8 @@ static bool
 knob_set(const struct knob *k)
 {
 	return k->delay_ms || k->drop || k->drop_empty || k->truncate ||
-	       k->tcp_close || k->spoof || k->garbage || k->rcode >= 0;
+	       k->tcp_close || k->spoof || k->garbage || k->hold ||
+	       k->rcode >= 0;
 }
 
 /* fk_zone_knob - the knob "*.ZONE" of the longest zone that name is
