@@ -14,10 +14,9 @@
  * CNAME). The DNS module caches every answer for an hour, so after its
  * first lookup a name costs no round trip; any other name is NXDOMAIN,
  * cached too. The clock is pinned (fixed_time). Every answer fits a
- * UDP reply: lookups over TCP (a 64 KB record) are check_dkim_hostile's,
- * and clang's bounds check finds pointer arithmetic past the end of
- * tcp.len in lib/dns/dns_query.c's tcp_read, which would stop every
- * run that falls back to TCP until that is fixed.
+ * UDP reply: lookups over TCP (a 64 KB record) are check_dkim_hostile's.
+ * ARC chains (RFC 8617) go through the same verifier: the seeds
+ * include the chains of tests/unit/data/dkim/arc_*.eml.
  *
  * Each message is verified twice on one library handle: with the body
  * in the fuzzer's chunks, then in one piece (its keys from the key
@@ -47,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_SIGNATURES 5
 #define INPUT_MAX 262144
 
-/* The records of tests/unit/data/dkim/keys.zone, strings joined. */
+/* The records of tests/unit/data/dkim/keys.zone and arc.zone, strings
+ * joined. */
 static const struct {
 	const char *owner, *text;
 } keys[] = {
@@ -89,6 +89,23 @@ static const struct {
      "OQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/b"
      "yYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hst"
      "T5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB"},
+    /* the ARC sealers of tests/unit/data/dkim/arc.zone */
+    {"arc1._domainkey.sealer1.test.",
+     "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQ"
+     "EAoVHYGDSP5OXsQa0snyzNqr1l0la03TMdKMS67tPZ+sAhrWeRUDeEV65wi5"
+     "kG5HhtgUzbQ6XYUFEYOPLTLTOAvvF0FAL5Wopqj2T3ti5zGW2N+FRXgYzpli"
+     "3H4ZgX2K8ydsErBiNHZbCfzaNkjcgghGaW/FWfJWknu7wIqQVeYTmUT3esgO"
+     "WjQ1oqJ5JeVXh3Vocd0gO+98zAgqnPhjPm3MPObcTF8MEKu4KxhtpuAK9MuY"
+     "1zxZAZEzCf3gB4FdbXdsc7X/jx+1sYEWE6t370cmRlwT0euVIwf5ZoOMI1oG"
+     "770/VrSNu9Wrk4ZQT5OATY/5Rf1XyV0SnmRkx0oxbMowIDAQAB"},
+    {"arc2._domainkey.sealer2.test.",
+     "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQ"
+     "EAsTLGR1DeoQEP2QH4uhCFybe+zgRxqoE53wtGvpHz8kV8OP22AdI6lgJjSd"
+     "pOY15vPZlIt+dT2WPBgg6gXMwRbZQP69hwkKUZkSSOCMsmyI5D2jO4TNJzrB"
+     "kQCFF7GUX1D0LUXTWcN3jMGTtzcdOaSCBKooyjPhYFPqQPgi00pHRTJDyNGM"
+     "YBaUX0pOYAMn60sk9ZLetbC9/Rh9RHL3rXJRYp+AX7xsMGGl6nm4vEOYD6pT"
+     "shEU4QFZbz9SU1vw8KG2BzlgGULNUmoSmiO6sOuJg1MF+7JwOq6VTU2vfmMd"
+     "nnmTQXlzjvhow+Reny6K2p5WeWCfbwSjNtSei2drXjNQIDAQAB"},
 };
 
 /* txt - a TXT record's text as quoted strings of at most piece bytes */
