@@ -59,6 +59,9 @@
 # BENCH_TRANSPORT (inet or unix: how Postfix reaches the milters;
 # default inet), BENCH_DNS_ADDR (default 127.0.0.153; port 53),
 # BENCH_TIMEOUT (seconds for the measuring part, default 1800),
+# BENCH_DMARC (yes: portcullis evaluates DMARC, the domain publishing
+# p=reject, aligned by DKIM; no: dmarc_verify = no; default yes: run
+# both to see what DMARC adds per message),
 # BENCH_KEEP=1 (keep the work directory), BENCH_VERBOSE=1.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -71,7 +74,8 @@ if [ $# -eq 0 ]; then
 fi
 bench_usage "$@"
 bench_env BENCH_K=3 BENCH_MSGS=2000 BENCH_SESSIONS=20 BENCH_WARMUP=200 \
-	BENCH_CLIENTS=one BENCH_TRANSPORT=inet BENCH_DNS_ADDR=127.0.0.153 BENCH_TIMEOUT=1800
+	BENCH_CLIENTS=one BENCH_TRANSPORT=inet BENCH_DNS_ADDR=127.0.0.153 BENCH_TIMEOUT=1800 \
+	BENCH_DMARC=yes
 
 # Debian's python3, which has python3-dkim; a pyenv python3 on PATH
 # does not.
@@ -89,6 +93,10 @@ if [ -z "${BENCH_IN_NAMESPACE:-}" ]; then
 	pkg-config --exists ldns || bench_skip "ldns development files not found (libldns-dev)"
 	[ -x "$PORTCULLIS" ] || { echo "bench: $PORTCULLIS is not executable" >&2; exit 2; }
 	bench_number BENCH_K "$BENCH_K" 1 20
+	case $BENCH_DMARC in
+	yes | no) ;;
+	*) echo "bench: BENCH_DMARC must be yes or no" >&2; exit 2 ;;
+	esac
 	bench_number BENCH_MSGS "$BENCH_MSGS" 50 100000
 	bench_number BENCH_SESSIONS "$BENCH_SESSIONS" 1 100
 	bench_number BENCH_WARMUP "$BENCH_WARMUP" 0 100000
@@ -186,6 +194,7 @@ ext_txt="v=DKIM1; k=rsa; p=$ext_pub"
 	echo "$SEL_RSA._domainkey IN TXT \"${rsa_txt:0:200}\" \"${rsa_txt:200}\""
 	echo "$SEL_EXT._domainkey IN TXT \"${ext_txt:0:200}\" \"${ext_txt:200}\""
 	echo "$SEL_ED._domainkey IN TXT \"v=DKIM1; k=ed25519; p=$ed_pub\""
+	echo "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@$ORIGIN\""
 	for l in "$LIST_ZEN" "$LIST_DQS"; do
 		echo "2.0.0.127.$l. IN A 127.0.0.2"
 		echo "2.0.0.127.$l. IN TXT \"bench: test entry\""
@@ -248,6 +257,8 @@ EOF
 	echo "spf_verify = yes"
 	echo "spf_helo = no"
 	echo "dkim_verify = yes"
+	echo "dmarc_verify = $BENCH_DMARC"
+	echo "dmarc_report_dir ="
 	echo "auth_results = yes"
 	echo "authserv_id = $PCL_AUTHSERV"
 	echo "dkim_key_table = $KEYS/pcl/KeyTable"
