@@ -275,10 +275,12 @@ resolve_arc(struct pcl_conf *c, struct errs *e)
 	if (!c->dkim_verify)
 		pcl_conf_errs_add(e, where, line,
 		                  "arc_sign needs dkim_verify = yes");
-	else if (c->signing == NULL)
+	else if (c->signing == NULL && !signing_wanted(c))
 		pcl_conf_errs_add(e, where, line,
 		                  "arc_sign needs a signing key "
 		                  "(dkim_key_table or dkim_sign_key)");
+	else if (c->signing == NULL)
+		return; /* the signing keys' own error says why */
 	else if ((c->arc_signer = pcl_dkim_signing_named(
 	              c->signing, c->arc_sign_key)) == NULL)
 		pcl_conf_errs_add(

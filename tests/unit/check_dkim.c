@@ -863,6 +863,28 @@ START_TEST(test_arc_hostile)
 	r = arc_fields(v, gap, 6);
 	ck_assert_ptr_nonnull(strstr(r->reason, "incomplete ARC set (i=1)"));
 	pcl_dkim_verify_free(v);
+	/* an ARC-Authentication-Results of 64 KB (100 results): filed by
+	 * its i=, never parsed further; the set is incomplete */
+	{
+		size_t cap = 70000, n;
+		char *big = malloc(cap);
+
+		ck_assert_ptr_nonnull(big);
+		n = (size_t)snprintf(big, cap, " i=1; mx.test");
+		for (int i = 0; i < 100 && n + 700 < cap; i++)
+			n += (size_t)snprintf(big + n, cap - n,
+			                      "; dkim=pass header.d=d%d.test "
+			                      "header.s=%0600d",
+			                      i, i);
+		v = pcl_dkim_verify_new(lib, "x");
+		pcl_dkim_verify_header(v, "ARC-Authentication-Results", big);
+		pcl_dkim_verify_eom(v);
+		r = pcl_dkim_verify_arc(v);
+		ck_assert_int_eq(r->result, PCL_ARC_FAIL);
+		ck_assert_ptr_nonnull(strstr(r->reason, "incomplete ARC set"));
+		pcl_dkim_verify_free(v);
+		free(big);
+	}
 	/* 60 sets: over the 50 the chain may have */
 	v = pcl_dkim_verify_new(lib, "x");
 	for (int i = 1; i <= 60; i++) {

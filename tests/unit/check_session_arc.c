@@ -351,6 +351,14 @@ START_TEST(test_config)
 	ck_assert_msg(strstr(errs, "arc_sign needs dkim_verify") != NULL, "%s",
 	              errs);
 	free(errs);
+	/* a signing configuration that fails says why, once: no second,
+	 * misleading "needs a signing key" (t_arc.sh saw it) */
+	errs = conf_fixture_errors(dir, "arc_sign = yes\n"
+	                                "dkim_key_table = /nonexistent\n");
+	ck_assert_msg(strstr(errs, "go together") != NULL, "%s", errs);
+	ck_assert_msg(strstr(errs, "arc_sign needs a signing key") == NULL,
+	              "%s", errs);
+	free(errs);
 }
 END_TEST
 
